@@ -1,0 +1,76 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Release builds of the hot path get cross-module optimisation so that the chunker's
+// inlinable scanners specialise into their callers (the CLI, the pipeline, the benchmarks).
+let hotPathSettings: [SwiftSetting] = [
+    .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "mutstream",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "mutstream", targets: ["mutstream"]),
+        .library(name: "Chunker", targets: ["Chunker"]),
+        .library(name: "Adaptation", targets: ["Adaptation"]),
+        .library(name: "Profiles", targets: ["Profiles"]),
+        .library(name: "LibAV", targets: ["LibAV"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
+        .library(name: "Relay", targets: ["Relay"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // The only C in the project: libav* found through pkg-config.
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat",
+            providers: [.apt([
+                "libavcodec-dev", "libavformat-dev", "libavutil-dev", "libswscale-dev",
+                "libswresample-dev", "libavfilter-dev", "libavdevice-dev", "libvpx-dev",
+            ])]
+        ),
+        .target(name: "LibAV", dependencies: ["CFFmpeg"]),
+        .target(name: "Chunker", swiftSettings: hotPathSettings),
+        .target(name: "Profiles", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "Adaptation"),
+        .target(
+            name: "Pipeline",
+            dependencies: [
+                "LibAV", "Profiles", "Chunker",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Relay",
+            dependencies: [
+                "Chunker", "Adaptation",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "mutstream",
+            dependencies: [
+                "Pipeline", "Profiles", "Chunker", "Adaptation", "Relay",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "LibAVTests", dependencies: ["LibAV"]),
+        .testTarget(name: "ChunkerTests", dependencies: ["Chunker"], resources: [.copy("Corpus")]),
+        .testTarget(name: "ProfilesTests", dependencies: ["Profiles"]),
+        .testTarget(name: "AdaptationTests", dependencies: ["Adaptation"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "LibAV", "Profiles"]),
+        .testTarget(name: "RelayTests", dependencies: ["Relay", "Chunker"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Profiles"]),
+    ]
+)

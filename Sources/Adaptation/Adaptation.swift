@@ -1,0 +1,1 @@
+// The Adaptation module: see DESIGN.md. Sources land here.

@@ -1,0 +1,1 @@
+// The Chunker module: see DESIGN.md. Sources land here.

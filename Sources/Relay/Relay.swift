@@ -1,0 +1,1 @@
+// The Relay module: see DESIGN.md. Sources land here.
