@@ -183,11 +183,11 @@ extension NodeConfigReader {
     /// and the referencing field gets one line pointing at them.
     private mutating func loadProfile(at path: String, referencedAt field: FieldPath) -> Profile? {
         if let cached = profilesByPath[path] {
-            if cached == nil { diagnostics.report(field, "profile \(path) is not valid (problems listed below)") }
+            if cached == nil { reportUnusable(path, at: field) }
             return cached
         }
         guard FileManager.default.fileExists(atPath: path) else {
-            diagnostics.report(field, "no such profile file \(path)")
+            reportUnusable(path, at: field)
             profilesByPath[path] = Profile?.none
             return nil
         }
@@ -195,7 +195,15 @@ extension NodeConfigReader {
         let profile = Profile.read(file: path, diagnostics: profileDiagnostics)
         profileProblems += profileDiagnostics.sortedProblems
         profilesByPath[path] = profile
-        if profile == nil { diagnostics.report(field, "profile \(path) is not valid (problems listed below)") }
+        if profile == nil { reportUnusable(path, at: field) }
         return profile
+    }
+
+    private func reportUnusable(_ path: String, at field: FieldPath) {
+        if FileManager.default.fileExists(atPath: path) {
+            diagnostics.report(field, "profile \(path) is not valid (problems listed below)")
+        } else {
+            diagnostics.report(field, "no such profile file \(path)")
+        }
     }
 }

@@ -104,8 +104,11 @@ extension Profile {
                 + "or give { codec, bitrate_kbps }", at: nil)
             return nil
         }
-        if let scalar = node.scalar, scalar.string.lowercased() == "none" {
-            return .some(nil)
+        if let scalar = node.scalar {
+            if scalar.string.lowercased() == "none" { return .some(nil) }
+            document.diagnostics.report(path, "must be a mapping like { codec: opus, bitrate_kbps: 96 } or none, "
+                + "got \(YAMLValue.describe(node))", at: node)
+            return nil
         }
         guard let audio = MappingReader(node, at: path, diagnostics: document.diagnostics) else { return nil }
         audio.rejectUnknownKeys(allowed: audioKeys)

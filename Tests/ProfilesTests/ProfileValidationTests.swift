@@ -88,6 +88,8 @@ struct ProfileValidationTests {
               fieldPath: "audio.channels", reasonContains: "1 (mono) or 2 (stereo)"),
         .init(label: "empty audio", old: "audio: { codec: opus, bitrate_kbps: 96 }", new: "audio:",
               fieldPath: "audio", reasonContains: "audio: none"),
+        .init(label: "audio is a word other than none", old: "audio: { codec: opus, bitrate_kbps: 96 }",
+              new: "audio: off", fieldPath: "audio", reasonContains: "or none, got \"off\""),
         .init(label: "video is not a mapping", old: "video:\n", new: "video: vp9\nold:\n",
               fieldPath: "video", reasonContains: "must be a mapping"),
     ]
