@@ -43,7 +43,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "LibAV", "Profiles", "Chunker",
+                "LibAV", "Profiles",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -60,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "mutstream",
             dependencies: [
-                "Pipeline", "Profiles", "Chunker", "Adaptation", "Relay",
+                "Pipeline", "Profiles", "LibAV",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,1 +1,0 @@
-// The Adaptation module: see DESIGN.md. Sources land here.

@@ -1,1 +1,0 @@
-// The Chunker module: see DESIGN.md. Sources land here.

@@ -1,0 +1,91 @@
+import LibAV
+import Logging
+
+/// Every rendition lane of a session: opened together, fed together, finished together.
+final class LaneSet {
+    let video: [EncoderLane]
+    let audio: EncoderLane?
+    private let audioSampleRate: Int
+
+    /// Opens every encoder and muxer, announces the renditions to the sink, sends the init
+    /// sections, and starts the lanes' threads.
+    init(plan: RenditionPlan, hasAudio: Bool, sink: MediaSink, stats: PipelineStats, queueCapacity: Int,
+         maximumDurationSeconds: Double?, logger: Logger) throws {
+        let profile = plan.profile
+        let partsPerSegment = max(1, Int((profile.segmentSeconds / profile.partSeconds).rounded()))
+        var descriptors: [RenditionDescriptor] = []
+        let videoEncoders = try plan.video.map { entry in (entry.rendition, try Encoder(video: entry.settings)) }
+        for (rendition, encoder) in videoEncoders {
+            let codecs = switch profile.video.codec {
+            case .vp9: CodecString.vp9(width: rendition.width, height: rendition.height, framesPerSecond: profile.frameRate)
+            case .vp8: CodecString.vp8()
+            case .h264: CodecString.h264(extradata: encoder.extradata)
+            }
+            descriptors.append(RenditionDescriptor(
+                name: rendition.name, kind: .video, width: rendition.width, height: rendition.height,
+                framesPerSecond: profile.frameRate, bitrateKbps: rendition.bitrateKbps, codecs: codecs,
+                segmentSeconds: profile.segmentSeconds, partSeconds: profile.partSeconds))
+        }
+        var audioEncoder: Encoder?
+        if hasAudio, let settings = plan.audio, let audioProfile = profile.audio {
+            let encoder = try Encoder(audio: settings)
+            audioEncoder = encoder
+            descriptors.append(RenditionDescriptor(
+                name: "audio", kind: .audio, width: 0, height: 0, framesPerSecond: 0, bitrateKbps: audioProfile.bitrateKbps,
+                codecs: audioProfile.codec == .opus ? CodecString.opus() : CodecString.aac(),
+                segmentSeconds: profile.segmentSeconds, partSeconds: profile.partSeconds))
+        }
+        sink.begin(renditions: descriptors)
+
+        video = try videoEncoders.map { rendition, encoder in
+            let laneStats = RenditionStats(name: rendition.name)
+            stats.register(laneStats)
+            let clock = PartClock(partTicks: Int64(profile.framesPerPart), partsPerSegment: partsPerSegment)
+            let packager = try FragmentPackager(rendition: rendition.name, encoder: encoder, clock: clock, sink: sink, stats: laneStats)
+            return EncoderLane(name: rendition.name, encoder: encoder, packager: packager,
+                               converter: .scale(Scaler(outputWidth: rendition.width, outputHeight: rendition.height)),
+                               stats: laneStats, queueCapacity: queueCapacity, logger: logger)
+        }
+        audioSampleRate = audioEncoder?.sampleRate ?? 48_000
+        if let encoder = audioEncoder {
+            let laneStats = RenditionStats(name: "audio")
+            stats.register(laneStats)
+            let clock = PartClock(partTicks: Int64((profile.partSeconds * Double(encoder.sampleRate)).rounded()), partsPerSegment: partsPerSegment)
+            let packager = try FragmentPackager(rendition: "audio", encoder: encoder, clock: clock, sink: sink, stats: laneStats)
+            let resampler = try Resampler(outputRate: encoder.sampleRate, outputFormat: encoder.sampleFormat,
+                                          outputChannels: encoder.channelCount, frameSampleCount: encoder.frameSampleCount)
+            audio = EncoderLane(name: "audio", encoder: encoder, packager: packager, converter: .resample(resampler),
+                                stats: laneStats, queueCapacity: queueCapacity * 4, logger: logger)
+            audio?.audioLimitPts = maximumDurationSeconds.map { Int64($0 * Double(encoder.sampleRate)) }
+        } else {
+            audio = nil
+        }
+        for lane in video { lane.start() }
+        audio?.start()
+    }
+
+    /// Hands a placed video frame to every video lane (each gets its own reference).
+    func pushVideo(_ frame: borrowing Frame) throws {
+        for lane in video { lane.queue.push(.frame(try frame.reference())) }
+    }
+
+    /// Hands a decoded audio frame to the audio lane.
+    func pushAudio(_ frame: consuming Frame) {
+        audio?.queue.push(.frame(frame))
+    }
+
+    /// Every lane closes its segment; audio restarts its clock where video resumes.
+    func discontinuity(atFrame index: Int64, framesPerSecond: Int) {
+        for lane in video { lane.queue.push(.discontinuity(restartPts: index)) }
+        let audioPts = index * Int64(audioSampleRate) / Int64(framesPerSecond)
+        audio?.queue.push(.discontinuity(restartPts: audioPts))
+    }
+
+    /// Drains and closes every lane; returns when all have finished.
+    func finish() {
+        for lane in video { lane.queue.push(.end) }
+        audio?.queue.push(.end)
+        for lane in video { lane.waitUntilFinished() }
+        audio?.waitUntilFinished()
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import LibAV
+import Profiles
+
+/// Turns a profile into encoder settings: codec names, realtime options, the GOP that makes
+/// every segment start with a keyframe, and encoder threads shared out over the cores.
+public struct RenditionPlan: Sendable {
+    public let profile: Profile
+    public let video: [(rendition: Rendition, settings: VideoEncoderSettings)]
+    public let audio: AudioEncoderSettings?
+
+    public init(profile: Profile, coreCount: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.profile = profile
+        let pixels = profile.video.renditions.map { $0.width * $0.height }
+        let totalPixels = max(1, pixels.reduce(0, +))
+        video = profile.video.renditions.enumerated().map { index, rendition in
+            // Lanes already run in parallel; internal threads go to the big rungs, at least one each.
+            let threads = max(1, Int(Double(coreCount) * Double(pixels[index]) / Double(totalPixels)))
+            return (rendition, Self.videoSettings(profile, rendition, threads: threads))
+        }
+        audio = profile.audio.map(Self.audioSettings)
+    }
+
+    /// The libav encoder and the options that make it a live ladder rung.
+    static func videoSettings(_ profile: Profile, _ rendition: Rendition, threads: Int) -> VideoEncoderSettings {
+        let ladder = profile.video
+        var options: [String: String]
+        let encoderName: String
+        switch ladder.codec {
+        case .vp9:
+            encoderName = "libvpx-vp9"
+            options = ["deadline": "realtime", "cpu-used": "\(ladder.speed)", "lag-in-frames": "0", "row-mt": "1"]
+        case .vp8:
+            encoderName = "libvpx"
+            options = ["deadline": "realtime", "cpu-used": "\(ladder.speed)", "lag-in-frames": "0"]
+        case .h264:
+            encoderName = "libx264"
+            // forced-idr: a forced keyframe is an IDR, so every segment is independently decodable.
+            options = ["preset": x264Preset(speed: ladder.speed), "forced-idr": "1", "x264-params": "scenecut=0:open-gop=0"]
+        }
+        options.merge(ladder.options) { _, user in user }
+        return VideoEncoderSettings(
+            encoderName: encoderName, width: rendition.width, height: rendition.height,
+            timeBase: Rational(1, Int32(profile.frameRate)), frameRate: Rational(Int32(profile.frameRate), 1),
+            bitrateKbps: rendition.bitrateKbps, maxBitrateKbps: rendition.bitrateKbps * 3 / 2,
+            gopFrames: profile.framesPerSegment, threadCount: threads, options: options)
+    }
+
+    static func audioSettings(_ audio: AudioSettings) -> AudioEncoderSettings {
+        AudioEncoderSettings(
+            encoderName: audio.codec == .opus ? "libopus" : "aac", sampleRate: audio.sampleRate,
+            channelCount: audio.channels, bitrateKbps: audio.bitrateKbps)
+    }
+
+    /// x264 presets from slowest to fastest, indexed by the profile's speed 0…8.
+    static func x264Preset(speed: Int) -> String {
+        let presets = ["veryslow", "slower", "slow", "medium", "fast", "faster", "veryfast", "superfast", "ultrafast"]
+        return presets[min(max(speed, 0), presets.count - 1)]
+    }
+}

@@ -1,1 +1,0 @@
-// The Relay module: see DESIGN.md. Sources land here.
