@@ -29,11 +29,6 @@ final class Diagnostics {
         problems.append(problem)
     }
 
-    /// True when a problem has been reported at `path` or inside it.
-    func hasProblem(within path: FieldPath) -> Bool {
-        problems.contains { FieldPath(parsing: $0.fieldPath).isWithin(path) }
-    }
-
     /// Problems in document order; ones without a line keep their place at the end.
     var sortedProblems: [ProfileError] {
         problems.enumerated().sorted { lhs, rhs in
@@ -43,9 +38,14 @@ final class Diagnostics {
         }.map(\.element)
     }
 
-    /// Throws every collected problem, if there are any.
-    func throwIfAny() throws {
-        if !problems.isEmpty { throw ProfileErrors(sortedProblems) }
+    /// `value` when nothing was reported; otherwise throws every collected problem.
+    func result<Value>(_ value: Value?) throws -> Value {
+        guard problems.isEmpty, let value else {
+            // A reader that returns nothing always reports why; the fallback keeps a slip from crashing.
+            throw ProfileErrors(problems.isEmpty
+                ? [ProfileError(file: file, fieldPath: "", reason: "could not be read")] : sortedProblems)
+        }
+        return value
     }
 
     private func nearestNode(to path: FieldPath) -> Node? {

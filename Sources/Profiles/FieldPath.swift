@@ -26,12 +26,4 @@ struct FieldPath: Hashable, CustomStringConvertible, Sendable {
     }
 
     var description: String { text }
-
-    /// True when `self` is `other` or lies inside it (`video.speed` is inside `video`).
-    func isWithin(_ other: FieldPath) -> Bool {
-        if other.text.isEmpty || text == other.text { return true }
-        guard text.hasPrefix(other.text) else { return false }
-        let next = text[text.index(text.startIndex, offsetBy: other.text.count)]
-        return next == "." || next == "["
-    }
 }

@@ -70,8 +70,9 @@ extension NodeConfigReader {
                 profileOK = false
             }
         } else if hasSource, let reference = entry.string("profile", required: true) {
-            profilePath = resolveProfile(reference)
-            profile = loadProfile(at: profilePath!, referencedAt: entry.path.key("profile"))
+            let resolved = resolveProfile(reference)
+            profilePath = resolved
+            profile = loadProfile(at: resolved, referencedAt: entry.path.key("profile"))
             profileOK = profile != nil
         } else if hasSource {
             profileOK = false

@@ -13,8 +13,7 @@ extension Profile {
     public static func load(contentsOf path: String) throws -> Profile {
         let diagnostics = Diagnostics(file: path)
         let profile = read(file: path, diagnostics: diagnostics)
-        try diagnostics.throwIfAny()
-        return profile!
+        return try diagnostics.result(profile)
     }
 
     /// Parses and validates profile YAML; `file` names it in errors.
@@ -23,8 +22,7 @@ extension Profile {
     public static func parse(yaml: String, file: String) throws -> Profile {
         let diagnostics = Diagnostics(file: file)
         let profile = read(yaml: yaml, diagnostics: diagnostics)
-        try diagnostics.throwIfAny()
-        return profile!
+        return try diagnostics.result(profile)
     }
 
     /// The profile in `file`, or nil with the problems in `diagnostics`.
