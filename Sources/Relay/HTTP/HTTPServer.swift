@@ -1,0 +1,198 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// The delivery HTTP server: LL-HLS for players, `/metrics`, `/healthz`, `/readyz` and the
+/// admin hook, on one listener (SwiftNIO, HTTP/1.1 with keep-alive and pipelining).
+///
+/// ```swift
+/// let server = HTTPServer(configuration: config, store: store, metrics: registry, logger: logger)
+/// server.setAdminHandler { request in AdminResponse(status: .ok, text: "reloaded\n") }
+/// let port = try await server.start()
+/// ...
+/// await server.shutdown()     // or: try await server.run() and server.beginShutdown()
+/// ```
+/// Creating the server registers its metrics in `metrics`: HTTP request counters and
+/// latencies, the store's window sizes and the process's CPU and memory.
+public final class HTTPServer: Sendable {
+    private enum Lifecycle {
+        case idle
+        case starting
+        case running(any Channel)
+        case stopping
+        case stopped
+    }
+
+    private let context: ServerContext
+    private let tracker: ConnectionTracker
+    private let group: any EventLoopGroup
+    private let ownsGroup: Bool
+    private let lifecycle = Mutex<Lifecycle>(.idle)
+    private let stopped: EventLoopPromise<Void>
+    private let groupShutDown = Mutex<Bool>(false)
+
+    /// Creates a server; nothing is bound until ``start()``. Without `eventLoopGroup` the
+    /// server runs its own (``HTTPServerConfiguration/eventLoopThreads``) and shuts it down.
+    public init(
+        configuration: HTTPServerConfiguration, store: ChunkStore, metrics: MetricsRegistry, logger: Logger,
+        eventLoopGroup: (any EventLoopGroup)? = nil
+    ) {
+        if let eventLoopGroup {
+            self.group = eventLoopGroup
+            self.ownsGroup = false
+        } else {
+            let threads = configuration.eventLoopThreads > 0 ? configuration.eventLoopThreads : System.coreCount
+            self.group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+            self.ownsGroup = true
+        }
+        let httpMetrics = HTTPMetrics(registry: metrics)
+        self.context = ServerContext(configuration: configuration, store: store, registry: metrics, metrics: httpMetrics, logger: logger)
+        self.tracker = ConnectionTracker(maxConnections: configuration.maxConnections)
+        self.stopped = self.group.next().makePromise(of: Void.self)
+        StoreMetrics.register(store: store, in: metrics)
+        ProcessMetrics.register(in: metrics)
+        let tracker = self.tracker
+        metrics.addCollector { writer in
+            writer.header(name: "mutstream_http_connections", help: "Open HTTP connections.", type: .gauge)
+            writer.sample(name: "mutstream_http_connections", value: tracker.count)
+            writer.header(
+                name: "mutstream_http_buffered_response_bytes",
+                help: "Response bytes queued for sockets and not yet written, over all connections.", type: .gauge
+            )
+            writer.sample(name: "mutstream_http_buffered_response_bytes", value: httpMetrics.bufferedResponseBytes.load(ordering: .relaxed))
+        }
+    }
+
+    /// Routes `/admin/v1/...` to `handler` (nil: 404, the default).
+    public func setAdminHandler(_ handler: AdminHandler?) {
+        self.context.adminHandler.withLock { $0 = handler }
+    }
+
+    /// Routes `/admin/v1/...` to an async closure, run as a task per request (admin
+    /// requests are rare; the data path never goes through here).
+    public func setAdminHandler(_ handler: @escaping @Sendable (AdminRequest) async -> AdminResponse) {
+        self.setAdminHandler { request, eventLoop in
+            eventLoop.makeFutureWithTask { await handler(request) }
+        }
+    }
+
+    /// Open connections now.
+    public var openConnections: Int { self.tracker.count }
+
+    /// Response bytes queued for sockets and not yet written, over all connections: what slow
+    /// readers cost. Bounded by connections × (high-water mark + one response).
+    public var bufferedResponseBytes: Int { self.context.metrics.bufferedResponseBytes.load(ordering: .relaxed) }
+
+    /// Binds and starts accepting; returns the bound port (useful with port 0).
+    public func start() async throws -> Int {
+        try self.lifecycle.withLock { state in
+            guard case .idle = state else { throw HTTPServerError.alreadyStarted }
+            state = .starting
+        }
+        let configuration = self.context.configuration
+        let context = self.context
+        let tracker = self.tracker
+        let bootstrap = ServerBootstrap(group: self.group)
+            .serverChannelOption(.backlog, value: configuration.backlog)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(
+                .writeBufferWaterMark,
+                value: .init(low: configuration.writeBufferLowWaterMarkBytes, high: configuration.writeBufferHighWaterMarkBytes)
+            )
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard tracker.admit(channel) else {
+                        context.metrics.connectionsRejected.increment()
+                        try channel.pipeline.syncOperations.addHandler(RejectConnectionHandler())
+                        return
+                    }
+                    context.metrics.connectionsAccepted.increment()
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                        withPipeliningAssistance: true, withErrorHandling: true
+                    )
+                    try channel.pipeline.syncOperations.addHandler(
+                        IdleStateHandler(readTimeout: .nanoseconds(Int64(configuration.idleTimeoutSeconds * 1e9)))
+                    )
+                    try channel.pipeline.syncOperations.addHandler(HTTPConnectionHandler(server: context))
+                }
+            }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
+        } catch {
+            self.lifecycle.withLock { $0 = .idle }
+            throw error
+        }
+        self.lifecycle.withLock { $0 = .running(channel) }
+        let port = channel.localAddress?.port ?? configuration.port
+        self.context.logger.info("HTTP server listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
+        return port
+    }
+
+    /// Starts if not started, then returns once the server has shut down (after
+    /// ``beginShutdown()`` or ``shutdown()``): the shape a swift-service-lifecycle
+    /// `Service.run()` wants, with `beginShutdown` as its graceful-shutdown handler.
+    public func run() async throws {
+        let isIdle = self.lifecycle.withLock { if case .idle = $0 { true } else { false } }
+        if isIdle { _ = try await self.start() }
+        try await self.stopped.futureResult.get()
+        await self.shutDownGroupOnce()
+    }
+
+    /// Starts a graceful shutdown without waiting: stop accepting, let every connection
+    /// finish its in-flight request, close idle ones, force-close after the grace period.
+    public func beginShutdown() {
+        let serverChannel: (any Channel)? = self.lifecycle.withLock { state in
+            switch state {
+            case .running(let channel):
+                state = .stopping
+                return channel
+            case .idle, .starting:
+                state = .stopped
+                self.stopped.succeed()
+                return nil
+            case .stopping, .stopped:
+                return nil
+            }
+        }
+        guard let serverChannel else { return }
+        let tracker = self.tracker
+        let loop = serverChannel.eventLoop
+        let grace = TimeAmount.nanoseconds(Int64(self.context.configuration.shutdownGraceSeconds * 1e9))
+        serverChannel.close().whenComplete { _ in
+            tracker.quiesceAll()
+            let forceClose = loop.scheduleTask(in: grace) { tracker.closeAll() }
+            tracker.drained(on: loop).whenComplete { _ in
+                forceClose.cancel()
+                self.lifecycle.withLock { $0 = .stopped }
+                self.stopped.succeed()
+            }
+        }
+    }
+
+    /// Shuts down gracefully (see ``beginShutdown()``) and returns when every connection is
+    /// closed and, if the server owns it, its event loop group is shut down.
+    public func shutdown() async {
+        self.beginShutdown()
+        try? await self.stopped.futureResult.get()
+        await self.shutDownGroupOnce()
+    }
+
+    private func shutDownGroupOnce() async {
+        guard self.ownsGroup else { return }
+        let first = self.groupShutDown.withLock { done in
+            defer { done = true }
+            return !done
+        }
+        if first { try? await self.group.shutdownGracefully() }
+    }
+}
+
+/// Misuse of the server's lifecycle.
+public enum HTTPServerError: Error, Hashable, Sendable {
+    /// ``HTTPServer/start()`` was called twice.
+    case alreadyStarted
+}

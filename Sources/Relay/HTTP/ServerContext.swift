@@ -1,0 +1,34 @@
+import Logging
+import NIOCore
+import Synchronization
+
+/// What every connection handler shares: configuration, store, metrics, admin hook.
+final class ServerContext: Sendable {
+    let configuration: HTTPServerConfiguration
+    let store: ChunkStore
+    let registry: MetricsRegistry
+    let metrics: HTTPMetrics
+    let logger: Logger
+    let adminHandler = Mutex<AdminHandler?>(nil)
+
+    // Header values built once, not per response.
+    let playlistCacheControl: String
+    let blockingPlaylistCacheControl: String
+    static let immutableCacheControl = "public, max-age=31536000, immutable"
+    static let noStore = "no-store"
+    static let playlistType = "application/vnd.apple.mpegurl"
+    static let initType = "video/mp4"
+    static let mediaType = "video/iso.segment"
+    static let textType = "text/plain; charset=utf-8"
+    static let metricsType = "text/plain; version=0.0.4; charset=utf-8"
+
+    init(configuration: HTTPServerConfiguration, store: ChunkStore, registry: MetricsRegistry, metrics: HTTPMetrics, logger: Logger) {
+        self.configuration = configuration
+        self.store = store
+        self.registry = registry
+        self.metrics = metrics
+        self.logger = logger
+        self.playlistCacheControl = "public, max-age=\(configuration.playlistMaxAgeSeconds)"
+        self.blockingPlaylistCacheControl = "public, max-age=\(configuration.blockingPlaylistMaxAgeSeconds)"
+    }
+}
