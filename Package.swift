@@ -60,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "mutstream",
             dependencies: [
-                "Pipeline", "Profiles", "LibAV",
+                "Pipeline", "Profiles", "LibAV", "Chunker", "Adaptation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

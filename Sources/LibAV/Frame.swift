@@ -12,6 +12,7 @@ public struct Frame: ~Copyable, @unchecked Sendable {
     public init() {
         guard let frame = av_frame_alloc() else { fatalError("av_frame_alloc: out of memory") }
         pointer = frame
+        LiveObjects.frames.add(1, ordering: .relaxed)
     }
 
     /// A blank video frame with its own buffers (for generated pictures and tests).
@@ -26,6 +27,7 @@ public struct Frame: ~Copyable, @unchecked Sendable {
     deinit {
         var frame: UnsafeMutablePointer<AVFrame>? = pointer
         av_frame_free(&frame)
+        LiveObjects.frames.subtract(1, ordering: .relaxed)
     }
 
     /// A new owner of the same buffers.

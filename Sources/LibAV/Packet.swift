@@ -9,11 +9,13 @@ public struct Packet: ~Copyable, @unchecked Sendable {
     public init() {
         guard let packet = av_packet_alloc() else { fatalError("av_packet_alloc: out of memory") }
         pointer = packet
+        LiveObjects.packets.add(1, ordering: .relaxed)
     }
 
     deinit {
         var packet: UnsafeMutablePointer<AVPacket>? = pointer
         av_packet_free(&packet)
+        LiveObjects.packets.subtract(1, ordering: .relaxed)
     }
 
     /// Drops the payload so the packet can be reused.

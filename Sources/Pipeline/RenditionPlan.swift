@@ -36,7 +36,7 @@ public struct RenditionPlan: Sendable {
         case .h264:
             encoderName = "libx264"
             // forced-idr: a forced keyframe is an IDR, so every segment is independently decodable.
-            options = ["preset": x264Preset(speed: ladder.speed), "forced-idr": "1", "x264-params": "scenecut=0:open-gop=0"]
+            options = ["preset": VideoCodec.x264Preset(speed: ladder.speed), "forced-idr": "1", "x264-params": "scenecut=0:open-gop=0"]
         }
         options.merge(ladder.options) { _, user in user }
         return VideoEncoderSettings(
@@ -51,10 +51,5 @@ public struct RenditionPlan: Sendable {
             encoderName: audio.codec == .opus ? "libopus" : "aac", sampleRate: audio.sampleRate,
             channelCount: audio.channels, bitrateKbps: audio.bitrateKbps)
     }
-
-    /// x264 presets from slowest to fastest, indexed by the profile's speed 0…8.
-    static func x264Preset(speed: Int) -> String {
-        let presets = ["veryslow", "slower", "slow", "medium", "fast", "faster", "veryfast", "superfast", "ultrafast"]
-        return presets[min(max(speed, 0), presets.count - 1)]
     }
 }

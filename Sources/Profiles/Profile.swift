@@ -49,7 +49,7 @@ public enum AudioCodec: String, Sendable, Equatable, CaseIterable {
 public struct VideoLadder: Sendable, Equatable {
     /// Codec of every rendition (`codec:`).
     public var codec: VideoCodec
-    /// Encoder speed knob (`speed:`): libvpx cpu-used (0…9 for VP9, 0…16 for VP8); for
+    /// Encoder speed knob (`speed:`): libvpx cpu-used (0…8 for VP9, 0…16 for VP8); for
     /// x264 it picks a preset, 0 = veryslow … 8 = ultrafast (`VideoCodec.x264Preset(speed:)`).
     public var speed: Int
     /// Extra encoder options passed to libav as-is (`options:`), e.g. `{ row-mt: "1" }`.

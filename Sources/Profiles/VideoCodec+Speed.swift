@@ -1,11 +1,11 @@
 extension VideoCodec {
     /// Valid values of `video.speed` for this codec.
     ///
-    /// VP9 and VP8 pass it to libvpx as `cpu-used` (live encoding typically uses 5…9 for
+    /// VP9 and VP8 pass it to libvpx as `cpu-used` (live encoding typically uses 5…8 for
     /// VP9 and 8…16 for VP8); H.264 maps it to an x264 preset, see `x264Preset(speed:)`.
     public var speedRange: ClosedRange<Int> {
         switch self {
-        case .vp9: 0...9
+        case .vp9: 0...8  // the libvpx-vp9 wrapper of libavcodec 59 rejects cpu-used 9
         case .vp8: 0...16
         case .h264: 0...(VideoCodec.x264Presets.count - 1)
         }

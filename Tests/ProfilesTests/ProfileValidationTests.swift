@@ -65,7 +65,7 @@ struct ProfileValidationTests {
         .init(label: "empty frame rate", old: "name: test", new: "name: test\nframe_rate:",
               fieldPath: "frame_rate", reasonContains: "is empty"),
         .init(label: "vp9 speed out of range", old: "speed: 8", new: "speed: 12",
-              fieldPath: "video.speed", reasonContains: "must be 0…9 for vp9"),
+              fieldPath: "video.speed", reasonContains: "must be 0…8 for vp9"),
         .init(label: "h264 speed out of range", old: "codec: vp9\n  speed: 8", new: "codec: h264\n  speed: 9",
               fieldPath: "video.speed", reasonContains: "0 = veryslow … 8 = ultrafast"),
         .init(label: "duplicate rendition name", old: "name: 480p", new: "name: 720p",
