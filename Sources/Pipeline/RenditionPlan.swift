@@ -51,5 +51,4 @@ public struct RenditionPlan: Sendable {
             encoderName: audio.codec == .opus ? "libopus" : "aac", sampleRate: audio.sampleRate,
             channelCount: audio.channels, bitrateKbps: audio.bitrateKbps)
     }
-    }
 }
