@@ -19,5 +19,11 @@ let package = Package(
             dependencies: [.product(name: "Adaptation", package: "mutstream")],
             path: "AdaptationBench"
         ),
+        // Part serving against nginx and blocking-request time to first byte; driven by serve/run.sh.
+        .executableTarget(
+            name: "relay-bench",
+            dependencies: [.product(name: "Relay", package: "mutstream")],
+            path: "RelayBench"
+        ),
     ]
 )

@@ -110,8 +110,10 @@ public final class HTTPServer: Sendable {
                         return
                     }
                     context.metrics.connectionsAccepted.increment()
+                    // Outbound header validation is off: every header name and value the
+                    // server writes is a constant or a number, and it costs per response.
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true, withErrorHandling: true
+                        withPipeliningAssistance: true, withErrorHandling: true, withOutboundHeaderValidation: false
                     )
                     try channel.pipeline.syncOperations.addHandler(
                         IdleStateHandler(readTimeout: .nanoseconds(Int64(configuration.idleTimeoutSeconds * 1e9)))

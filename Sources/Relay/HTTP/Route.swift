@@ -20,55 +20,65 @@ enum Route {
     case notFound
 
     /// Parses a request target (`/path?query`); also returns the query, if any.
+    ///
+    /// Works on UTF-8 bytes: `Substring`'s `Character` operations (grapheme breaking) cost
+    /// more than the rest of answering a part request.
     static func parse(_ uri: String) -> (route: Route, query: Substring?) {
-        let path: Substring
-        let query: Substring?
-        if let mark = uri.firstIndex(of: "?") {
-            path = uri[..<mark]
-            query = uri[uri.index(after: mark)...]
-        } else {
-            path = uri[...]
-            query = nil
+        let bytes = uri.utf8
+        guard let mark = bytes.firstIndex(of: UInt8(ascii: "?")) else {
+            return (Self.parsePath(uri[...]), nil)
         }
-        return (Self.parsePath(path), query)
+        return (Self.parsePath(uri[..<mark]), uri[bytes.index(after: mark)...])
     }
 
     private static func parsePath(_ path: Substring) -> Route {
-        switch path {
-        case "/healthz": return .healthz
-        case "/readyz": return .readyz
-        case "/metrics": return .metrics
-        default: break
-        }
-        if path.hasPrefix("/admin/v1/") || path == "/admin/v1" { return .admin }
-        guard path.hasPrefix("/live/") else { return .notFound }
+        let bytes = path.utf8
+        if bytes.elementsEqual("/healthz".utf8) { return .healthz }
+        if bytes.elementsEqual("/readyz".utf8) { return .readyz }
+        if bytes.elementsEqual("/metrics".utf8) { return .metrics }
+        if bytes.starts(with: "/admin/v1/".utf8) || bytes.elementsEqual("/admin/v1".utf8) { return .admin }
+        guard bytes.starts(with: "/live/".utf8) else { return .notFound }
         // Names are restricted to [A-Za-z0-9._-] without a leading dot, so "..", "%2e",
         // empty components and every other traversal trick fail here.
-        let components = path.dropFirst("/live/".count).split(separator: "/", omittingEmptySubsequences: false)
-        guard components.count == 2 || components.count == 3,
-              ChunkStore.isValidName(components[0]), ChunkStore.isValidName(components[1])
-        else { return .notFound }
-        let stream = components[0]
-        if components.count == 2 {
-            return components[1] == "master.m3u8" ? .master(stream: stream) : .notFound
+        var components: (Substring, Substring, Substring?) = ("", "", nil)
+        var count = 0
+        var start = bytes.index(bytes.startIndex, offsetBy: "/live/".utf8.count)
+        while true {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "/")) ?? bytes.endIndex
+            let component = path[start..<end]
+            switch count {
+            case 0: components.0 = component
+            case 1: components.1 = component
+            case 2: components.2 = component
+            default: return .notFound
+            }
+            count += 1
+            if end == bytes.endIndex { break }
+            start = bytes.index(after: end)
         }
-        let rendition = components[1]
-        let file = components[2]
-        switch file {
-        case "index.m3u8": return .mediaPlaylist(stream: stream, rendition: rendition)
-        case "init.mp4": return .initSection(stream: stream, rendition: rendition)
-        default: break
+        guard count >= 2, ChunkStore.isValidName(components.0), ChunkStore.isValidName(components.1) else { return .notFound }
+        let stream = components.0
+        guard let file = components.2 else {
+            return components.1.utf8.elementsEqual("master.m3u8".utf8) ? .master(stream: stream) : .notFound
         }
-        guard file.hasSuffix(".m4s") else { return .notFound }
-        let name = file.dropLast(".m4s".count)
-        if name.hasPrefix("seg"), let sequence = parseNumber(name.dropFirst("seg".count)) {
+        let rendition = components.1
+        let fileBytes = file.utf8
+        if fileBytes.elementsEqual("index.m3u8".utf8) { return .mediaPlaylist(stream: stream, rendition: rendition) }
+        if fileBytes.elementsEqual("init.mp4".utf8) { return .initSection(stream: stream, rendition: rendition) }
+        guard fileBytes.count > 4, fileBytes.suffix(4).elementsEqual(".m4s".utf8) else { return .notFound }
+        let nameEnd = fileBytes.index(fileBytes.endIndex, offsetBy: -4)
+        if fileBytes.starts(with: "seg".utf8) {
+            let digits = file[fileBytes.index(fileBytes.startIndex, offsetBy: 3)..<nameEnd]
+            guard let sequence = parseNumber(digits) else { return .notFound }
             return .segment(stream: stream, rendition: rendition, mediaSequence: sequence)
         }
-        if name.hasPrefix("part") {
-            let numbers = name.dropFirst("part".count).split(separator: ".", omittingEmptySubsequences: false)
-            if numbers.count == 2, let sequence = parseNumber(numbers[0]), let index = parseNumber(numbers[1]) {
-                return .part(stream: stream, rendition: rendition, position: PartPosition(mediaSequence: sequence, partIndex: index))
-            }
+        if fileBytes.starts(with: "part".utf8) {
+            let numberStart = fileBytes.index(fileBytes.startIndex, offsetBy: 4)
+            guard let dot = fileBytes[numberStart..<nameEnd].firstIndex(of: UInt8(ascii: ".")),
+                  let sequence = parseNumber(file[numberStart..<dot]),
+                  let index = parseNumber(file[fileBytes.index(after: dot)..<nameEnd])
+            else { return .notFound }
+            return .part(stream: stream, rendition: rendition, position: PartPosition(mediaSequence: sequence, partIndex: index))
         }
         return .notFound
     }
@@ -116,10 +126,10 @@ struct DeliveryDirectives: Equatable {
             let key = keyValue[0]
             let value = keyValue.count == 2 ? keyValue[1] : ""
             switch key {
-            case "_HLS_msn":
+            case _ where key.utf8.elementsEqual("_HLS_msn".utf8):
                 guard let number = parseNumber(value) else { return nil }
                 directives.mediaSequence = number
-            case "_HLS_part":
+            case _ where key.utf8.elementsEqual("_HLS_part".utf8):
                 guard let number = parseNumber(value) else { return nil }
                 directives.partIndex = number
             default:
