@@ -156,24 +156,37 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
         context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: status, headers: headers))), promise: nil)
         if sendsBody {
+            metrics.bufferedResponseBytes.add(bufferedBytes, ordering: .relaxed)
             switch body {
             case .empty:
                 break
             case .buffer(let buffer):
-                context.write(self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+                self.writeAccounted(context: context, buffer)
             case .parts(let parts):
                 for part in parts {
-                    context.write(self.wrapOutboundOut(.body(.byteBuffer(part.payload))), promise: nil)
+                    self.writeAccounted(context: context, part.payload)
                 }
             }
         }
-        metrics.bufferedResponseBytes.add(bufferedBytes, ordering: .relaxed)
+        if keepAlive {
+            context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        } else {
+            context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+        }
+    }
+
+    /// Writes a body buffer and counts it as buffered until the socket has taken it, so
+    /// ``HTTPServer/bufferedResponseBytes`` is what slow readers really cost.
+    private func writeAccounted(context: ChannelHandlerContext, _ buffer: ByteBuffer) {
+        let metrics = self.server.metrics
+        let size = buffer.readableBytes
         let written = context.eventLoop.makePromise(of: Void.self)
         written.futureResult.assumeIsolated().whenComplete { _ in
-            metrics.bufferedResponseBytes.subtract(bufferedBytes, ordering: .relaxed)
-            if !keepAlive { context.close(promise: nil) }
+            metrics.bufferedResponseBytes.subtract(size, ordering: .relaxed)
         }
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: written)
+        context.write(self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: written)
     }
 
     func respondText(

@@ -82,7 +82,8 @@ public final class HTTPServer: Sendable {
     public var openConnections: Int { self.tracker.count }
 
     /// Response bytes queued for sockets and not yet written, over all connections: what slow
-    /// readers cost. Bounded by connections × (high-water mark + one response).
+    /// readers cost. Bounded by open connections × (high-water mark + one part + one response):
+    /// a connection that cannot be written to is not read from and its next request waits.
     public var bufferedResponseBytes: Int { self.context.metrics.bufferedResponseBytes.load(ordering: .relaxed) }
 
     /// Binds and starts accepting; returns the bound port (useful with port 0).

@@ -105,3 +105,20 @@ struct RunningServer {
         await self.server.shutdown()
     }
 }
+
+/// Runs `body` against a started server and shuts the server down afterwards, whether the
+/// body returned or threw.
+func withRunningServer<Result>(
+    store: ChunkStore, configure: (inout HTTPServerConfiguration) -> Void = { _ in },
+    _ body: (RunningServer) async throws -> Result
+) async throws -> Result {
+    let running = try await RunningServer.start(store: store, configure: configure)
+    do {
+        let result = try await body(running)
+        await running.close()
+        return result
+    } catch {
+        await running.close()
+        throw error
+    }
+}
