@@ -1,0 +1,129 @@
+/// Mutstream's own controller: model-predictive control over predicted transmission times,
+/// scored against a set of throughput scenarios rather than one discounted forecast.
+///
+/// - Transmission time of a chunk is one base round trip (`TCP_INFO` min RTT) plus its bytes at
+///   the forecast payload rate, so small chunks are not mistaken for a slow path.
+/// - The forecast blends the harmonic mean of recent chunks' payload rates with `TCP_INFO`'s
+///   latest delivery rate, which reacts to an outage or a recovery within one chunk.
+/// - Its errors are kept as ratios (actual ÷ forecast); each recent ratio, plus a few pessimistic
+///   prior ones, is a scenario. A plan (the next rendition, then one rendition for the rest of
+///   the horizon) is scored by its mean QoE_lin over all scenarios, so a rare bad ratio weighs
+///   in proportion instead of setting the forecast as RobustMPC's largest error does.
+/// - Switching hysteresis: the current rendition is kept unless the best plan beats staying by a
+///   margin, and planned switches cost more than QoE_lin charges, which cuts up-down flapping.
+public struct MutstreamController: RenditionSelector {
+    /// The controller's tuning (chosen on the `train/` traces only).
+    public struct Parameters: Sendable, Hashable {
+        /// Chunks planned ahead.
+        public var horizon = 8
+        /// Chunks the harmonic mean of payload rates covers.
+        public var rateWindow = 5
+        /// Weight of `TCP_INFO`'s latest delivery rate in the (geometric) forecast blend.
+        public var latestRateWeight = 0.7
+        /// Recent forecast errors kept as scenarios (at most ``RecentSamples/capacity``).
+        public var errorWindow = 16
+        /// Pessimistic scenarios always present (forecast multipliers), so a short history does
+        /// not look certain.
+        public var priorRatios: [Double] = [0.7, 0.9]
+        /// Largest ratio a scenario may have: optimism is capped, pessimism is not.
+        public var ratioCap = 2.0
+        /// Multiplier on the switching term inside plans.
+        public var planSwitchWeight = 1.5
+        /// Horizon QoE the best plan must gain over keeping the current rendition to switch.
+        public var switchHysteresis = 0.1
+        /// For a stream with no known end, each second of buffer a plan leaves below where it
+        /// started is charged as this many seconds of stall: a live horizon is not the end, so
+        /// buffer spent now must be earned back later.
+        public var liveDrawdownWeight = 1.0
+        /// The QoE the plan maximises.
+        public var weights = QoEWeights()
+
+        /// The shipped tuning.
+        public init() {}
+    }
+
+    /// This controller's tuning.
+    public var parameters: Parameters
+    private var path = PathEstimator()
+    private var ratios = RecentSamples()
+    private var lastForecastKbps: Double?
+
+    /// A controller with `parameters`.
+    public init(parameters: Parameters = Parameters()) { self.parameters = parameters }
+
+    public var name: String { SelectorKind.mutstream.rawValue }
+
+    /// The path estimate this controller has built.
+    public var pathEstimate: PathEstimator { path }
+
+    public mutating func observe(_ event: PathEvent) {
+        path.record(event)
+        guard case .delivered = event, let forecast = lastForecastKbps,
+              let actual = path.payloadRateKbps.newest else { return }
+        ratios.append(min(actual / forecast, parameters.ratioCap))
+        lastForecastKbps = nil
+    }
+
+    /// Payload-rate forecast in kbit/s, or nil before anything is known.
+    public func forecastKbps() -> Double? {
+        guard let mean = path.payloadRateKbps.harmonicMean(newest: parameters.rateWindow)
+            ?? path.harmonicMeanThroughputKbps(newest: parameters.rateWindow)
+        else { return nil }
+        guard let latest = path.transportRateKbps.newest, parameters.latestRateWeight > 0 else { return mean }
+        let w = parameters.latestRateWeight
+        return naturalExp((1 - w) * naturalLog(mean) + w * naturalLog(latest))
+    }
+
+    public mutating func decide(_ context: DecisionContext) -> Int {
+        guard let forecast = forecastKbps() else { return context.lastRenditionIndex }
+        lastForecastKbps = forecast
+        let p = parameters
+        let ladder = context.ladder
+        let depth = context.planningHorizon(p.horizon)
+        let rtt = path.baseRTTSeconds
+        let observed = min(ratios.count, p.errorWindow, RecentSamples.capacity)
+        let scenarioCount = observed + p.priorRatios.count
+        let isLive = context.chunksRemaining == nil
+
+        // Mean QoE of a plan over the horizon across scenarios.
+        func planScore(first: Int, rest: Int) -> Double {
+            var total = 0.0
+            for s in 0..<scenarioCount {
+                let ratio = s < observed ? ratios[age: s] : p.priorRatios[s - observed]
+                let kbitPerSecond = forecast * ratio
+                var buffer = context.bufferSeconds
+                var previous = context.lastRenditionIndex
+                for step in 0..<depth {
+                    let q = step == 0 ? first : rest
+                    let bytes = context.chunkSizes.bytes(chunk: context.nextChunkIndex + step, rendition: q)
+                    let seconds = rtt + bytes * 8 / 1000 / kbitPerSecond
+                    let rebuffer = max(0, seconds - buffer)
+                    buffer = max(0, buffer - seconds) + context.chunkDurationSeconds
+                    total += ladder[q] / 1000
+                        - p.weights.rebufferPenaltyPerSecond * rebuffer
+                        - p.planSwitchWeight * p.weights.switchPenaltyPerMbps * abs(ladder[q] - ladder[previous]) / 1000
+                    previous = q
+                }
+                if isLive {
+                    total -= p.liveDrawdownWeight * p.weights.rebufferPenaltyPerSecond
+                        * max(0, context.bufferSeconds - buffer)
+                }
+            }
+            return total / Double(scenarioCount)
+        }
+
+        var best = context.lastRenditionIndex
+        var bestScore = -Double.infinity
+        var stayScore = -Double.infinity
+        for first in 0..<ladder.count {
+            var value = -Double.infinity
+            for rest in 0..<ladder.count { value = max(value, planScore(first: first, rest: rest)) }
+            if value > bestScore { bestScore = value; best = first }
+            if first == context.lastRenditionIndex { stayScore = value }
+        }
+        if best != context.lastRenditionIndex, bestScore - stayScore < p.switchHysteresis {
+            return context.lastRenditionIndex
+        }
+        return best
+    }
+}
