@@ -85,45 +85,62 @@ public struct MutstreamController: RenditionSelector {
         let scenarioCount = observed + p.priorRatios.count
         let isLive = context.chunksRemaining == nil
 
-        // Mean QoE of a plan over the horizon across scenarios.
-        func planScore(first: Int, rest: Int) -> Double {
-            var total = 0.0
-            for s in 0..<scenarioCount {
-                let ratio = s < observed ? ratios[age: s] : p.priorRatios[s - observed]
-                let kbitPerSecond = forecast * ratio
-                var buffer = context.bufferSeconds
-                var previous = context.lastRenditionIndex
-                for step in 0..<depth {
-                    let q = step == 0 ? first : rest
-                    let bytes = context.chunkSizes.bytes(chunk: context.nextChunkIndex + step, rendition: q)
-                    let seconds = rtt + bytes * 8 / 1000 / kbitPerSecond
-                    let rebuffer = max(0, seconds - buffer)
-                    buffer = max(0, buffer - seconds) + context.chunkDurationSeconds
-                    total += ladder[q] / 1000
-                        - p.weights.rebufferPenaltyPerSecond * rebuffer
-                        - p.planSwitchWeight * p.weights.switchPenaltyPerMbps * abs(ladder[q] - ladder[previous]) / 1000
-                    previous = q
-                }
-                if isLive {
-                    total -= p.liveDrawdownWeight * p.weights.rebufferPenaltyPerSecond
-                        * max(0, context.bufferSeconds - buffer)
+        let renditions = ladder.count
+        let chunkSeconds = context.chunkDurationSeconds
+        let rebufferPenalty = p.weights.rebufferPenaltyPerSecond
+        let switchPenalty = p.planSwitchWeight * p.weights.switchPenaltyPerMbps / 1000
+        // Per-decision scratch on the stack: kbit of each (step, rendition) and each
+        // scenario's seconds per kbit, so the plan loop neither allocates nor divides.
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: depth * renditions + scenarioCount) { scratch in
+            let kbit = UnsafeMutableBufferPointer(rebasing: scratch[0..<(depth * renditions)])
+            let secondsPerKbit = UnsafeMutableBufferPointer(rebasing: scratch[(depth * renditions)...])
+            for step in 0..<depth {
+                for q in 0..<renditions {
+                    kbit[step * renditions + q] =
+                        context.chunkSizes.bytes(chunk: context.nextChunkIndex + step, rendition: q) * 8 / 1000
                 }
             }
-            return total / Double(scenarioCount)
-        }
+            for s in 0..<scenarioCount {
+                let ratio = s < observed ? ratios[age: s] : p.priorRatios[s - observed]
+                secondsPerKbit[s] = 1 / (forecast * ratio)
+            }
 
-        var best = context.lastRenditionIndex
-        var bestScore = -Double.infinity
-        var stayScore = -Double.infinity
-        for first in 0..<ladder.count {
-            var value = -Double.infinity
-            for rest in 0..<ladder.count { value = max(value, planScore(first: first, rest: rest)) }
-            if value > bestScore { bestScore = value; best = first }
-            if first == context.lastRenditionIndex { stayScore = value }
+            // Mean QoE of a plan (`first`, then `rest` for the rest of the horizon) across scenarios.
+            func planScore(first: Int, rest: Int) -> Double {
+                var total = 0.0
+                for s in 0..<scenarioCount {
+                    let perKbit = secondsPerKbit[s]
+                    var buffer = context.bufferSeconds
+                    var previous = context.lastRenditionIndex
+                    for step in 0..<depth {
+                        let q = step == 0 ? first : rest
+                        let seconds = rtt + kbit[step * renditions + q] * perKbit
+                        let rebuffer = max(0, seconds - buffer)
+                        buffer = max(0, buffer - seconds) + chunkSeconds
+                        total += ladder[q] / 1000 - rebufferPenalty * rebuffer
+                            - switchPenalty * abs(ladder[q] - ladder[previous])
+                        previous = q
+                    }
+                    if isLive {
+                        total -= p.liveDrawdownWeight * rebufferPenalty * max(0, context.bufferSeconds - buffer)
+                    }
+                }
+                return total / Double(scenarioCount)
+            }
+
+            var best = context.lastRenditionIndex
+            var bestScore = -Double.infinity
+            var stayScore = -Double.infinity
+            for first in 0..<renditions {
+                var value = -Double.infinity
+                for rest in 0..<renditions { value = max(value, planScore(first: first, rest: rest)) }
+                if value > bestScore { bestScore = value; best = first }
+                if first == context.lastRenditionIndex { stayScore = value }
+            }
+            if best != context.lastRenditionIndex, bestScore - stayScore < p.switchHysteresis {
+                return context.lastRenditionIndex
+            }
+            return best
         }
-        if best != context.lastRenditionIndex, bestScore - stayScore < p.switchHysteresis {
-            return context.lastRenditionIndex
-        }
-        return best
     }
 }
