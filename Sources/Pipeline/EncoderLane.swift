@@ -14,6 +14,8 @@ final class EncoderLane: @unchecked Sendable {
     private let converter: Converter
     private let logger: Logger
     private let finished = DispatchSemaphore(value: 0)
+    /// Lanes fed from this lane's scaled pictures instead of the source (the scale cascade).
+    private(set) var children: [EncoderLane] = []
     /// Audio past this pts (the session's duration limit) is not encoded.
     var audioLimitPts: Int64?
     /// The error that stopped the lane early, if any.
@@ -38,6 +40,9 @@ final class EncoderLane: @unchecked Sendable {
         queue = BoundedQueue(capacity: queueCapacity)
     }
 
+    /// Feeds `child` from this lane: set before `start()`.
+    func addChild(_ child: EncoderLane) { children.append(child) }
+
     func start() {
         let thread = Thread { [self] in
             run()
@@ -57,9 +62,14 @@ final class EncoderLane: @unchecked Sendable {
             stats.setQueueDepth(queue.depth)
             switch consume input {
             case .frame(let frame):
-                guard !failed else { continue }  // keep draining so the decode thread never blocks
+                guard !failed else {
+                    // Keep draining so the decode thread never blocks, and keep children fed.
+                    forwardToChildren(frame)
+                    continue
+                }
                 do { try process(frame) } catch { fail(error); failed = true }
             case .discontinuity(let restartPts):
+                for child in children { child.queue.push(.discontinuity(restartPts: restartPts)) }
                 guard !failed else { continue }
                 do {
                     if case .resample(let resampler) = converter {
@@ -69,6 +79,8 @@ final class EncoderLane: @unchecked Sendable {
                     try packager.markDiscontinuity()
                 } catch { fail(error); failed = true }
             case .end:
+                // Children drain in parallel with this lane's own flush.
+                for child in children { child.queue.push(.end) }
                 if !failed {
                     do { try finish() } catch { fail(error) }
                 }
@@ -82,15 +94,31 @@ final class EncoderLane: @unchecked Sendable {
         switch converter {
         case .scale(let scaler):
             if frame.width == scaler.outputWidth, frame.height == scaler.outputHeight, frame.pixelFormat == .yuv420p {
+                forwardToChildren(frame)
                 try encode(frame)
             } else {
-                try encode(try scaler.scale(frame))
+                let scaled = try scaler.scale(frame)
+                // Smaller rungs scale from this picture only when it is a downscale: cheaper
+                // than scaling the full source again, and never built on an upscaled picture.
+                if scaled.width < frame.width, scaled.height < frame.height {
+                    forwardToChildren(scaled)
+                } else {
+                    forwardToChildren(frame)
+                }
+                try encode(scaled)
             }
         case .resample(let resampler):
             try resampler.push(frame)
             try encodeAvailableAudio(resampler, draining: false)
         }
         stats.recordFrame(nanoseconds: Int(DispatchTime.now().uptimeNanoseconds - started))
+    }
+
+    private func forwardToChildren(_ frame: borrowing Frame) {
+        for child in children {
+            // A reference only fails when out of memory; the child then misses one frame.
+            do { child.queue.push(.frame(try frame.reference())) } catch { logger.error("\(child.name): frame lost: \(error)") }
+        }
     }
 
     private func encodeAvailableAudio(_ resampler: Resampler, draining: Bool) throws {

@@ -4,6 +4,8 @@ import Logging
 /// Every rendition lane of a session: opened together, fed together, finished together.
 final class LaneSet {
     let video: [EncoderLane]
+    /// The video lanes fed by the decode thread; the others are fed through the cascade.
+    private let sourceFedVideo: [EncoderLane]
     let audio: EncoderLane?
     private let audioSampleRate: Int
 
@@ -46,6 +48,16 @@ final class LaneSet {
                                converter: .scale(Scaler(outputWidth: rendition.width, outputHeight: rendition.height)),
                                stats: laneStats, queueCapacity: queueCapacity, logger: logger)
         }
+        // Cascade: every rung smaller in both dimensions than the top rung scales from it.
+        if let top = video.first {
+            let topRendition = plan.video[0].rendition
+            for (index, lane) in video.enumerated().dropFirst() {
+                let rendition = plan.video[index].rendition
+                if rendition.width < topRendition.width, rendition.height < topRendition.height { top.addChild(lane) }
+            }
+        }
+        let fedByCascade = Set(video.flatMap { $0.children.map(ObjectIdentifier.init) })
+        sourceFedVideo = video.filter { !fedByCascade.contains(ObjectIdentifier($0)) }
         audioSampleRate = audioEncoder?.sampleRate ?? 48_000
         if let encoder = audioEncoder {
             let laneStats = RenditionStats(name: "audio")
@@ -66,7 +78,7 @@ final class LaneSet {
 
     /// Hands a placed video frame to every video lane (each gets its own reference).
     func pushVideo(_ frame: borrowing Frame) throws {
-        for lane in video { lane.queue.push(.frame(try frame.reference())) }
+        for lane in sourceFedVideo { lane.queue.push(.frame(try frame.reference())) }
     }
 
     /// Hands a decoded audio frame to the audio lane.
@@ -76,14 +88,14 @@ final class LaneSet {
 
     /// Every lane closes its segment; audio restarts its clock where video resumes.
     func discontinuity(atFrame index: Int64, framesPerSecond: Int) {
-        for lane in video { lane.queue.push(.discontinuity(restartPts: index)) }
+        for lane in sourceFedVideo { lane.queue.push(.discontinuity(restartPts: index)) }
         let audioPts = index * Int64(audioSampleRate) / Int64(framesPerSecond)
         audio?.queue.push(.discontinuity(restartPts: audioPts))
     }
 
     /// Drains and closes every lane; returns when all have finished.
     func finish() {
-        for lane in video { lane.queue.push(.end) }
+        for lane in sourceFedVideo { lane.queue.push(.end) }
         audio?.queue.push(.end)
         for lane in video { lane.waitUntilFinished() }
         audio?.waitUntilFinished()
