@@ -2,9 +2,15 @@
 import PackageDescription
 
 // Release builds of the hot path get cross-module optimisation so that the chunker's
-// inlinable scanners specialise into their callers (the CLI, the pipeline, the benchmarks).
+// inlinable scanners specialise into their callers (the CLI, the pipeline, the benchmarks),
+// and code for the CPU that builds it (the appliance builds on itself: AVX2/AVX-512 where
+// present, plain SSE2 on a CPU without). MUTSTREAM_TARGET_CPU overrides it for another
+// machine, e.g. `haswell` (AVX2, also what valgrind can run) or `x86-64` (baseline).
+// The chunker's SIMD code is portable Swift SIMD: correct at any of these levels.
 let hotPathSettings: [SwiftSetting] = [
-    .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
+    .unsafeFlags(
+        ["-cross-module-optimization", "-target-cpu", Context.environment["MUTSTREAM_TARGET_CPU"] ?? "native"],
+        .when(configuration: .release)),
 ]
 
 let package = Package(
@@ -57,10 +63,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "Edge",
+            dependencies: [
+                "Pipeline", "Relay", "Profiles",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "mutstream",
             dependencies: [
-                "Pipeline", "Profiles", "LibAV", "Chunker", "Adaptation",
+                "Pipeline", "Profiles", "LibAV", "Chunker", "Adaptation", "Edge",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

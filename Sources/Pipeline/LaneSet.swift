@@ -15,27 +15,10 @@ final class LaneSet {
          maximumDurationSeconds: Double?, logger: Logger) throws {
         let profile = plan.profile
         let partsPerSegment = max(1, Int((profile.segmentSeconds / profile.partSeconds).rounded()))
-        var descriptors: [RenditionDescriptor] = []
         let videoEncoders = try plan.video.map { entry in (entry.rendition, try Encoder(video: entry.settings)) }
-        for (rendition, encoder) in videoEncoders {
-            let codecs = switch profile.video.codec {
-            case .vp9: CodecString.vp9(width: rendition.width, height: rendition.height, framesPerSecond: profile.frameRate)
-            case .vp8: CodecString.vp8()
-            case .h264: CodecString.h264(extradata: encoder.extradata)
-            }
-            descriptors.append(RenditionDescriptor(
-                name: rendition.name, kind: .video, width: rendition.width, height: rendition.height,
-                framesPerSecond: profile.frameRate, bitrateKbps: rendition.bitrateKbps, codecs: codecs,
-                segmentSeconds: profile.segmentSeconds, partSeconds: profile.partSeconds))
-        }
-        var audioEncoder: Encoder?
-        if hasAudio, let settings = plan.audio, let audioProfile = profile.audio {
-            let encoder = try Encoder(audio: settings)
-            audioEncoder = encoder
-            descriptors.append(RenditionDescriptor(
-                name: "audio", kind: .audio, width: 0, height: 0, framesPerSecond: 0, bitrateKbps: audioProfile.bitrateKbps,
-                codecs: audioProfile.codec == .opus ? CodecString.opus() : CodecString.aac(),
-                segmentSeconds: profile.segmentSeconds, partSeconds: profile.partSeconds))
+        let audioEncoder = try (hasAudio ? plan.audio : nil).map { try Encoder(audio: $0) }
+        let descriptors = plan.descriptors(hasAudio: audioEncoder != nil) { index in
+            CodecString.h264(extradata: videoEncoders[index].1.extradata)
         }
         sink.begin(renditions: descriptors)
 

@@ -21,6 +21,30 @@ public struct RenditionPlan: Sendable {
         audio = profile.audio.map(Self.audioSettings)
     }
 
+    /// What each rendition will be, in ladder order with audio last. `h264Codecs` gives the
+    /// H.264 codec string of video rung `index` (it depends on the opened encoder's SPS).
+    public func descriptors(hasAudio: Bool, h264Codecs: (Int) -> String) -> [RenditionDescriptor] {
+        var result = video.enumerated().map { index, entry in
+            let rendition = entry.rendition
+            let codecs = switch profile.video.codec {
+            case .vp9: CodecString.vp9(width: rendition.width, height: rendition.height, framesPerSecond: profile.frameRate)
+            case .vp8: CodecString.vp8()
+            case .h264: h264Codecs(index)
+            }
+            return RenditionDescriptor(
+                name: rendition.name, kind: .video, width: rendition.width, height: rendition.height,
+                framesPerSecond: profile.frameRate, bitrateKbps: rendition.bitrateKbps, codecs: codecs,
+                segmentSeconds: profile.segmentSeconds, partSeconds: profile.partSeconds)
+        }
+        if hasAudio, let audio = profile.audio {
+            result.append(RenditionDescriptor(
+                name: "audio", kind: .audio, width: 0, height: 0, framesPerSecond: 0, bitrateKbps: audio.bitrateKbps,
+                codecs: audio.codec == .opus ? CodecString.opus() : CodecString.aac(),
+                segmentSeconds: profile.segmentSeconds, partSeconds: profile.partSeconds))
+        }
+        return result
+    }
+
     /// The libav encoder and the options that make it a live ladder rung.
     static func videoSettings(_ profile: Profile, _ rendition: Rendition, threads: Int) -> VideoEncoderSettings {
         let ladder = profile.video

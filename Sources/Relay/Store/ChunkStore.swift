@@ -142,6 +142,19 @@ public final class ChunkStore: @unchecked Sendable {
         }
     }
 
+    /// Marks a discontinuity for one rendition only: its next segment carries
+    /// `EXT-X-DISCONTINUITY`. Producers whose renditions reach a discontinuity at slightly
+    /// different moments (one encoder thread each) mark each as it gets there.
+    public func markDiscontinuity(stream: String, rendition: String) throws(ChunkStoreError) {
+        try self.lock.withLock { _ throws(ChunkStoreError) in
+            guard let streamState = self.streams[stream] else { throw .unknownStream(stream) }
+            guard let state = streamState.renditions.first(where: { $0.descriptor.name == rendition }) else {
+                throw .unknownRendition(stream: stream, rendition: rendition)
+            }
+            state.pendingDiscontinuity = true
+        }
+    }
+
     /// Says whether the stream's producer is producing (`/readyz` is 200 only when every
     /// stream is).
     public func setProducing(stream: String, _ isProducing: Bool) throws(ChunkStoreError) {
