@@ -3,11 +3,11 @@ SHELL := /bin/bash
 SWIFT_BUILD_FLAGS ?=
 DEB_BUILD := libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev \
              libavfilter-dev libavdevice-dev libvpx-dev pkg-config
-DEB_TEST  := ffmpeg xxhash
-DEB_BENCH := ffmpeg xxhash valgrind time
+DEB_TEST  := ffmpeg xxhash prometheus nginx-light iproute2 python3-pip systemd
+DEB_BENCH := ffmpeg xxhash valgrind time nginx-light wrk
 BIN := .build/release/mutstream
 
-.PHONY: run test bench build deps-build deps-test deps-bench clean
+.PHONY: run transcode-demo test bench build install deps-build deps-test deps-bench clean
 
 # Installs only what is missing, so repeated runs are quick.
 define apt_install
@@ -23,6 +23,7 @@ deps-build:
 
 deps-test: deps-build
 	$(call apt_install,$(DEB_TEST))
+	@python3 -c 'import m3u8' 2>/dev/null || pip install -q m3u8
 
 deps-bench: deps-build
 	$(call apt_install,$(DEB_BENCH))
@@ -30,11 +31,27 @@ deps-bench: deps-build
 build: deps-build
 	swift build -c release $(SWIFT_BUILD_FLAGS)
 
-## run: build and transcode the built-in demo source (test pattern + tone) to out/demo.
+## run: build and serve the built-in demo stream (test pattern + tone, Profiles/default.yaml)
+## on port 8080 until Ctrl-C.
 run: build
+	$(BIN) serve
+
+## transcode-demo: 30 s of the demo source to HLS files in out/demo.
+transcode-demo: build
 	$(BIN) transcode --profile Profiles/default.yaml --input demo --duration 30 --output out/demo
-	@echo
 	@echo "Play it with:  ffplay out/demo/master.m3u8   (or open it in VLC)"
+
+## install: the binary, the shipped profiles, a sample configuration (kept if present), the
+## systemd unit and the mutstream system user. Then: systemctl enable --now mutstream
+PREFIX ?= /usr/local
+install: build
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/mutstream
+	install -d $(DESTDIR)/etc/mutstream/profiles
+	install -m 0644 Profiles/*.yaml $(DESTDIR)/etc/mutstream/profiles/
+	[ -e $(DESTDIR)/etc/mutstream/mutstream.yaml ] || install -m 0644 Systemd/mutstream.yaml $(DESTDIR)/etc/mutstream/mutstream.yaml
+	install -D -m 0644 Systemd/mutstream.service $(DESTDIR)/etc/systemd/system/mutstream.service
+	id -u mutstream >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin mutstream
+	@echo "installed; edit /etc/mutstream/mutstream.yaml, then: systemctl daemon-reload && systemctl enable --now mutstream"
 
 ## test: every unit and integration test.
 test: deps-test
