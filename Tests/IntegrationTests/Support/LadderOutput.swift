@@ -34,6 +34,7 @@ struct LadderOutput {
     /// Every shared judgement, in order.
     func expectComplete(in workspace: Workspace) async throws {
         expectMaster()
+        expectBandwidthCoversSegments()
         expectPlaylists()
         try await expectStreams(in: workspace)
         try await expectSegments(in: workspace)
@@ -75,6 +76,33 @@ struct LadderOutput {
         if hasAudio {
             let group = master.media.first { $0["TYPE"] == "AUDIO" && $0["GROUP-ID"] == "audio" }
             #expect(group?["URI"] == "audio/index.m3u8", "EXT-X-MEDIA for the audio rendition: \(master.media)")
+        }
+    }
+
+    /// BANDWIDTH is a peak: at least the bit rate of every full-length segment of the
+    /// variant plus that of the audio segment of the same name (RFC 8216 §4.3.4.2: the sum
+    /// of the renditions' peak segment bit rates).
+    func expectBandwidthCoversSegments() {
+        func bitsPerSecond(_ rendition: String, _ index: Int) -> Double? {
+            let playlist = playlist(rendition)
+            let segment = playlist.segments[index]
+            guard !playlist.endsRun(index), segment.durationSeconds > 0 else { return nil }
+            let path = directory.appendingPathComponent(rendition).appendingPathComponent(segment.uri).path
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+            return Double(size ?? 0) * 8 / segment.durationSeconds
+        }
+        let audioIndex = Dictionary(hasAudio ? playlist("audio").segments.enumerated().map { ($1.uri, $0) } : [],
+                                    uniquingKeysWith: { first, _ in first })
+        for name in videoNames {
+            guard let declared = master.variants.first(where: { $0.uri == "\(name)/index.m3u8" })?
+                .attributes["BANDWIDTH"].flatMap(Double.init) else { continue }
+            for (index, segment) in playlist(name).segments.enumerated() {
+                guard let video = bitsPerSecond(name, index) else { continue }
+                let audio = audioIndex[segment.uri].flatMap { bitsPerSecond("audio", $0) } ?? 0
+                // + 2: each rendition's rate is rounded down to whole bit/s, and EXTINF to 6 decimals.
+                #expect(video + audio <= declared + 2,
+                        "\(name)/\(segment.uri) (+ audio) runs at \(Int(video + audio)) bit/s, BANDWIDTH says \(Int(declared))")
+            }
         }
     }
 
