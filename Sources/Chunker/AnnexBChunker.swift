@@ -75,23 +75,32 @@ public struct AnnexBChunker: StreamChunker {
             if assembler.hasCandidate && auStart == nil { assembler.dropCandidate() }
         }
 
-        // Start codes that straddle the boundary, using the held-back zeros.
+        // Start codes that straddle the boundary, using the held-back zeros. After a start
+        // code the search resumes past its NAL header bytes, as it does for one inside a
+        // piece, so header bytes are never read as part of another start code.
+        var from = cursor
         if heldZeros >= 2 && b[0] == 1 {
-            onStartCode(at: -2, p: p, n: n, base: base, emit: emit)
+            onStartCode(at: -2, earliest: -heldZeros, p: p, n: n, base: base, emit: emit)
+            from = 1 + codec.headerBytesNeeded
         } else if heldZeros >= 1 && n >= 2 && b[0] == 0 && b[1] == 1 {
-            onStartCode(at: -1, p: p, n: n, base: base, emit: emit)
+            onStartCode(at: -1, earliest: -heldZeros, p: p, n: n, base: base, emit: emit)
+            from = 2 + codec.headerBytesNeeded
         }
 
-        var from = max(cursor, 0)
-        while pendingNAL == nil, let j = ByteScan.firstStartCode(p, from: from, end: n) {
-            onStartCode(at: j, p: p, n: n, base: base, emit: emit)
-            from = j + 3
+        // Held-back zeros before the piece may still be a 4-byte start code's first byte.
+        var earliest = from == 0 ? -heldZeros : from
+        while pendingNAL == nil, from < n, let j = ByteScan.firstStartCode(p, from: from, end: n) {
+            onStartCode(at: j, earliest: earliest, p: p, n: n, base: base, emit: emit)
+            from = j + 3 + codec.headerBytesNeeded
+            earliest = from
         }
 
-        // Hold back trailing zeros (up to 3) unless a pending NAL already pins the hash.
+        // Hold back trailing zeros (up to 3) unless a pending NAL already pins the hash. Only
+        // bytes where a start code may still begin count.
+        let eligible = min(from, n)
         var trailing = 0
-        while trailing < 3 && trailing < n && b[n - 1 - trailing] == 0 { trailing += 1 }
-        let newHeld = trailing == n ? min(heldZeros + n, 3) : trailing
+        while trailing < 3 && trailing < n - eligible && b[n - 1 - trailing] == 0 { trailing += 1 }
+        let newHeld = (eligible == 0 && trailing == n) ? min(heldZeros + n, 3) : trailing
         if pendingNAL == nil {
             let holdFrom = base + UInt64(n) - UInt64(newHeld)
             hashStream(upTo: holdFrom, p: p, base: base)
@@ -116,11 +125,19 @@ public struct AnnexBChunker: StreamChunker {
     // MARK: - Events
 
     /// A start code at piece-relative `j` (negative: it began in held-back zeros).
-    private mutating func onStartCode(at j: Int, p: UnsafeRawPointer, n: Int, base: UInt64, emit: (Chunk) -> Void) {
+    /// `earliest`: where a start code (or its leading zero byte) may begin; bytes before it
+    /// were the previous NAL's header.
+    private mutating func onStartCode(at j: Int, earliest: Int, p: UnsafeRawPointer, n: Int, base: UInt64, emit: (Chunk) -> Void) {
         let b = p.assumingMemoryBound(to: UInt8.self)
         // A zero byte right before 00 00 01 makes it a 4-byte start code: the chunk starts there.
         let zeroBefore: Bool
-        if j - 1 >= 0 { zeroBefore = b[j - 1] == 0 } else { zeroBefore = heldZeros >= -(j - 1) }
+        if j - 1 < earliest {
+            zeroBefore = false
+        } else if j - 1 >= 0 {
+            zeroBefore = b[j - 1] == 0
+        } else {
+            zeroBefore = heldZeros >= -(j - 1)
+        }
         let nalStart = UInt64(Int64(base) + Int64(j) - (zeroBefore ? 1 : 0))
         let headerAt = j + 3
         if headerAt + codec.headerBytesNeeded <= n {

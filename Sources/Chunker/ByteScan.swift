@@ -9,30 +9,34 @@ public enum ByteScan {
     /// The first `j` in `from ..< end - 2` with bytes `00 00 01` at `j`, or `nil`.
     @inline(never)
     public static func firstStartCode(_ p: UnsafeRawPointer, from: Int, end: Int) -> Int? {
-        // Filter: a start code at j puts a zero byte at j+1 and a 00/01 byte at j+2, so the
-        // 16-bit lane holding j+1 (at an even distance from the block start) is 0x0000 or
-        // 0x0100 (little-endian), i.e. zero after masking with 0xFEFF. Compressed slice data
-        // cannot contain 00 00 (emulation prevention) and 00 01 pairs are rare, so flagged
-        // blocks are rare and get an exact scalar look.
-        let mask = SIMD8<UInt64>(repeating: 0xFEFF_FEFF_FEFF_FEFF)
-        let ones = SIMD8<UInt64>(repeating: 0x0001_0001_0001_0001)
-        let highs = SIMD8<UInt64>(repeating: 0x8000_8000_8000_8000)
+        // Per 64-byte block: t = b[j] | b[j+1] | (b[j+2] ^ 1) for every j at once, from three
+        // overlapping loads; a zero byte in t is exactly a start code. "Any zero byte" is the
+        // SWAR test (t - 0x01…) & ~t & 0x80…, which is exact for existence. Only blocks that
+        // hold a start code get the scalar look for its position.
+        let ones = SIMD8<UInt64>(repeating: 0x0101_0101_0101_0101)
+        let highs = SIMD8<UInt64>(repeating: 0x8080_8080_8080_8080)
+        // Hidden from the optimiser, so the three loads stay plain unaligned vector loads
+        // instead of being rebuilt from one load with shifts.
+        let p1 = opaque(p + 1)
+        let p2 = opaque(p + 2)
         var block = from
-        while block + 64 <= end {
-            let x = (p + block).loadUnaligned(as: SIMD8<UInt64>.self) & mask
-            let z = (x &- ones) & ~x & highs
+        while block + 66 <= end {
+            let t = (p + block).loadUnaligned(as: SIMD8<UInt64>.self)
+                | (p1 + block).loadUnaligned(as: SIMD8<UInt64>.self)
+                | ((p2 + block).loadUnaligned(as: SIMD8<UInt64>.self) ^ ones)
+            let z = (t &- ones) & ~t & highs
             let h = z.lowHalf | z.highHalf
             let q = h.lowHalf | h.highHalf
             if (q.x | q.y) != 0 {
-                // Start codes whose j+1 lies in this block.
-                if let j = firstStartCodeScalar(p, from: max(from, block - 1), end: min(end, block + 65)) {
-                    return j
-                }
+                return firstStartCodeScalar(p, from: block, end: block + 66)
             }
             block += 64
         }
-        return firstStartCodeScalar(p, from: max(from, block - 1), end: end)
+        return firstStartCodeScalar(p, from: block, end: end)
     }
+
+    @inline(never)
+    static func opaque(_ p: UnsafeRawPointer) -> UnsafeRawPointer { p }
 
     /// Scalar twin of ``firstStartCode(_:from:end:)``.
     public static func firstStartCodeScalar(_ p: UnsafeRawPointer, from: Int, end: Int) -> Int? {

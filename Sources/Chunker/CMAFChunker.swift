@@ -81,7 +81,11 @@ public struct CMAFChunker: StreamChunker {
                     assembler.markCandidate()
                     break
                 }
-                if needed == 8 && header.sizeField == 1 { continue }  // 64-bit size follows
+                if needed == 8 && header.sizeField == 1 {
+                    // A 64-bit size follows; if it is in the next piece, keep the cut possible.
+                    if i == n { assembler.markCandidate() }
+                    continue
+                }
                 headerDone(emit: emit)
             }
         }

@@ -101,6 +101,17 @@ public struct TSChunker: StreamChunker {
                 locked = false
                 continue
             }
+            // Fast path: a payload-only packet (no unit start, no adaptation field) of a
+            // non-table PID means nothing for cutting; most packets are these.
+            if b[i + 1] & 0x40 == 0 && b[i + 3] & 0x20 == 0 && !assembler.hasCandidate && !psi.isTablePID(b + i) {
+                i += Self.packetBytes
+                // Hash behind the scan in cache-sized spans, while the bytes are still hot.
+                if i - hashedTo >= 32 << 10 && (streamOffset + UInt64(i)) - assembler.chunkStart < maxChunkBytes {
+                    assembler.hash(p + hashedTo, count: i - hashedTo)
+                    hashedTo = i
+                }
+                continue
+            }
             let role = psi.examine(p + i)
             let at = streamOffset + UInt64(i)
             if role != .none || assembler.hasCandidate || at - assembler.chunkStart >= maxChunkBytes {
@@ -183,28 +194,44 @@ public struct TSChunker: StreamChunker {
     }
 }
 
-/// Up to three packets of carried bytes, inline.
+/// Up to three packets of carried bytes, in one buffer allocated with the chunker (copy-on-
+/// write, so a copied chunker stays independent).
 struct TSCarry {
-    private var storage = (Bytes256(), Bytes256(), Bytes256())
+    static let capacityBytes = 4 * TSChunker.packetBytes
+    private var storage = CarryStorage()
     private(set) var count = 0
+
+    private final class CarryStorage {
+        let bytes = UnsafeMutableRawPointer.allocate(byteCount: TSCarry.capacityBytes, alignment: 16)
+        deinit { bytes.deallocate() }
+    }
+
+    private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) {
+            let fresh = CarryStorage()
+            fresh.bytes.copyMemory(from: storage.bytes, byteCount: count)
+            storage = fresh
+        }
+    }
 
     mutating func append(_ p: UnsafeRawPointer, count n: Int) {
         if n <= 0 { return }
-        let at = count
-        withUnsafeMutableBytes(of: &storage) { ($0.baseAddress! + at).copyMemory(from: p, byteCount: n) }
+        precondition(count + n <= Self.capacityBytes, "TS carry overflow")
+        makeUnique()
+        (storage.bytes + count).copyMemory(from: p, byteCount: n)
         count += n
     }
 
     mutating func removeFirst(_ n: Int) {
+        makeUnique()
         let rest = count - n
-        withUnsafeMutableBytes(of: &storage) { $0.baseAddress!.copyMemory(from: $0.baseAddress! + n, byteCount: rest) }
+        storage.bytes.copyMemory(from: storage.bytes + n, byteCount: rest)
         count = rest
     }
 
     mutating func removeAll() { count = 0 }
 
     func withBytes<R>(_ body: (UnsafeRawPointer) -> R) -> R {
-        var copy = storage
-        return withUnsafeBytes(of: &copy) { body($0.baseAddress!) }
+        body(UnsafeRawPointer(storage.bytes))
     }
 }

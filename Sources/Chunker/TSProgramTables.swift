@@ -13,6 +13,8 @@ enum TSPacketRole: Equatable {
 struct TSProgramTables {
     private var pmtPIDs = SIMD8<UInt16>(repeating: 0xFFFF)
     private var pmtCount = 0
+    /// The first PMT PID as a plain scalar: the per-packet check reads only this.
+    private var firstPMTPID: UInt16 = 0xFFFF
     private var videoPIDs = SIMD8<UInt16>(repeating: 0xFFFF)
     /// Per video PID: true for HEVC, false for H.264 / other.
     private var videoIsHEVC = SIMD8<UInt8>(repeating: 0)
@@ -20,6 +22,20 @@ struct TSProgramTables {
     private var sawPMT = false
     /// The PTS of the last random-access PES examined.
     private(set) var lastPTS: MediaTime?
+
+    /// Whether the packet's PID carries PAT, SDT or a PMT.
+    @inline(__always)
+    func isTablePID(_ b: UnsafePointer<UInt8>) -> Bool {
+        let pid = UInt16(b[1] & 0x1F) << 8 | UInt16(b[2])
+        if pid == 0 || pid == 0x11 || pid == firstPMTPID { return true }
+        if pmtCount < 2 { return false }
+        var i = 1
+        while i < pmtCount {
+            if pmtPIDs[i] == pid { return true }
+            i += 1
+        }
+        return false
+    }
 
     mutating func examine(_ packet: UnsafeRawPointer) -> TSPacketRole {
         let b = packet.assumingMemoryBound(to: UInt8.self)
@@ -129,6 +145,7 @@ struct TSProgramTables {
             let pid = UInt16(b[i + 2] & 0x1F) << 8 | UInt16(b[i + 3])
             if program != 0 && indexOf(pid, in: pmtPIDs, count: pmtCount) == nil && pmtCount < 8 {
                 pmtPIDs[pmtCount] = pid
+                if pmtCount == 0 { firstPMTPID = pid }
                 pmtCount += 1
             }
             i += 4
