@@ -90,6 +90,13 @@ public final class FragmentedMP4Muxer {
         try AVError.check(av_write_frame(context, packet.pointer), "av_write_frame", label)
     }
 
+    /// Says the next fragment does not continue the previous one (a source reconnected and
+    /// timestamps jump): its decode time is taken from its first packet instead of being
+    /// made continuous by stretching the last sample before it.
+    public func markDiscontinuity() throws(AVError) {
+        try AVError.check(av_opt_set(context.pointee.priv_data, "movflags", "+frag_discont", 0), "av_opt_set(movflags)", label)
+    }
+
     /// Closes the open fragment and returns it (empty when nothing was queued).
     public func flushFragment() throws(AVError) -> [UInt8] {
         try AVError.check(av_write_frame(context, nil), "av_write_frame(flush)", label)

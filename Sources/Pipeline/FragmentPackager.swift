@@ -48,6 +48,7 @@ final class FragmentPackager {
     /// a discontinuity.
     func markDiscontinuity() throws {
         try emit(endsSegment: true)
+        try muxer.markDiscontinuity()
         pendingDiscontinuity = true
     }
 

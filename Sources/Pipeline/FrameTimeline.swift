@@ -4,12 +4,15 @@
 /// segment boundaries (every `framesPerSegment` frames) fall at the same presentation time
 /// in every rendition. A source frame at time `t` covers output indices up to
 /// `round(t × fps)`: frames are duplicated to fill gaps and dropped when the source is
-/// faster. Jumps of more than `maximumJumpSeconds` (a timestamp reset, a wrap, a splice)
-/// re-anchor instead of emitting a flood of duplicates. A pure state machine.
+/// faster. Forward jumps of more than `maximumJumpSeconds` (a timestamp reset, a wrap) and
+/// any backward jump (a splice) re-anchor instead of emitting a flood of duplicates or
+/// dropping frames. A pure state machine.
 public struct FrameTimeline: Sendable, Equatable {
     public let framesPerSecond: Int
     public let framesPerSegment: Int
     public let maximumJumpSeconds: Double
+    /// How far behind the timeline a frame may land and still count as a drop, not a jump.
+    static let backwardToleranceFrames: Int64 = 2
     /// The next output index to emit.
     public private(set) var nextIndex: Int64 = 0
     // Source time ↔ output index of the current connection's first frame.
@@ -35,7 +38,10 @@ public struct FrameTimeline: Sendable, Equatable {
         let offset = sourceSeconds - anchor.sourceSeconds
         let target = anchor.index + Int64((offset * Double(framesPerSecond)).rounded())
         let jump = Double(target - nextIndex) / Double(framesPerSecond)
-        if jump > maximumJumpSeconds || jump < -maximumJumpSeconds {
+        // A source faster than the profile lands at most a frame behind; anything further back
+        // is the source's clock going backwards (a splice, an encoder restart): continue from
+        // here rather than dropping frames until the clock catches up.
+        if jump > maximumJumpSeconds || target < nextIndex - Self.backwardToleranceFrames {
             self.anchor = (sourceSeconds, nextIndex)
             return advance(to: nextIndex)
         }

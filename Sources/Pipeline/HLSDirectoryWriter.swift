@@ -59,6 +59,11 @@ public final class HLSDirectoryWriter: MediaSink {
 
     public func part(_ part: MediaPart) {
         state.withLock { state in
+            // A part of another segment closes the open one, even when its end was never
+            // announced (a source lost right after a part boundary).
+            if let open = state.renditions[part.rendition]?.openSegmentSequence, open != part.mediaSequence {
+                closeSegment(part.rendition, state: &state)
+            }
             guard var rendition = state.renditions[part.rendition] else { return }
             if rendition.openSegmentSequence == nil {
                 rendition.openSegmentSequence = part.mediaSequence

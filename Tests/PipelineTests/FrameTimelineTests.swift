@@ -33,6 +33,15 @@ struct FrameTimelineTests {
         #expect(timeline.nextIndex == 32)
     }
 
+    @Test func aShortBackwardJumpContinuesInsteadOfDropping() {
+        var timeline = FrameTimeline(framesPerSecond: 30, framesPerSegment: 60)
+        for index in 0..<60 { _ = timeline.place(sourceSeconds: Double(index) / 30) }
+        // A splice: the clock goes back by one second.
+        let afterSplice = (0..<30).map { timeline.place(sourceSeconds: 1 + Double($0) / 30).count }
+        #expect(afterSplice.allSatisfy { $0 == 1 }, "no frame dropped after the splice")
+        #expect(timeline.nextIndex == 90)
+    }
+
     @Test func aReconnectStartsTheNextSegment() {
         var timeline = FrameTimeline(framesPerSecond: 30, framesPerSegment: 60)
         for index in 0..<75 { _ = timeline.place(sourceSeconds: Double(index) / 30) }
