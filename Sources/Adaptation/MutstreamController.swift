@@ -9,6 +9,13 @@
 ///   prior ones, is a scenario. A plan (the next rendition, then one rendition for the rest of
 ///   the horizon) is scored by its mean QoE_lin over all scenarios, so a rare bad ratio weighs
 ///   in proportion instead of setting the forecast as RobustMPC's largest error does.
+/// - A plan is not followed blindly: after the next chunk the controller sees which scenario it
+///   is in and re-plans. So a first rendition is scored by a blend of the best single rest for
+///   all scenarios (open loop, cautious) and each scenario's own best rest (full recourse,
+///   optimistic), which stops a rare persistent-error scenario from vetoing a step up that the
+///   next decision could undo. Recourse needs time to react, so its weight grows with the
+///   buffer; near the end of a finite stream it weighs more, so buffer that would be left over
+///   is spent.
 /// - Switching hysteresis: the current rendition is kept unless the best plan beats staying by a
 ///   margin, and planned switches cost more than QoE_lin charges, which cuts up-down flapping.
 public struct MutstreamController: RenditionSelector {
@@ -31,6 +38,15 @@ public struct MutstreamController: RenditionSelector {
         public var planSwitchWeight = 1.5
         /// Horizon QoE the best plan must gain over keeping the current rendition to switch.
         public var switchHysteresis = 0.1
+        /// Weight of full recourse (each scenario re-planned with its own best rest) against the
+        /// open-loop plan (one rest for every scenario) when scoring a first rendition.
+        public var recourseWeight = 0.5
+        /// ``recourseWeight`` once the horizon reaches the end of the stream, where buffer left
+        /// over is worth nothing and re-planning can still spend it.
+        public var endRecourseWeight = 0.75
+        /// Buffer in seconds at which recourse gets its full weight; below it the weight shrinks
+        /// in proportion, because re-planning needs time that a short buffer does not give.
+        public var recourseFullBufferSeconds = 20.0
         /// For a stream with no known end, each second of buffer a plan leaves below where it
         /// started is charged as this many seconds of stall: a live horizon is not the end, so
         /// buffer spent now must be earned back later.
@@ -84,16 +100,25 @@ public struct MutstreamController: RenditionSelector {
         let observed = min(ratios.count, p.errorWindow, RecentSamples.capacity)
         let scenarioCount = observed + p.priorRatios.count
         let isLive = context.chunksRemaining == nil
+        let reachesEnd = context.chunksRemaining.map { $0 <= depth } ?? false
+        let recourse = (reachesEnd ? p.endRecourseWeight : p.recourseWeight)
+            * (p.recourseFullBufferSeconds > 0 ? min(1, context.bufferSeconds / p.recourseFullBufferSeconds) : 1)
 
         let renditions = ladder.count
         let chunkSeconds = context.chunkDurationSeconds
         let rebufferPenalty = p.weights.rebufferPenaltyPerSecond
         let switchPenalty = p.planSwitchWeight * p.weights.switchPenaltyPerMbps / 1000
-        // Per-decision scratch on the stack: kbit of each (step, rendition) and each
-        // scenario's seconds per kbit, so the plan loop neither allocates nor divides.
-        return withUnsafeTemporaryAllocation(of: Double.self, capacity: depth * renditions + scenarioCount) { scratch in
-            let kbit = UnsafeMutableBufferPointer(rebasing: scratch[0..<(depth * renditions)])
-            let secondsPerKbit = UnsafeMutableBufferPointer(rebasing: scratch[(depth * renditions)...])
+        // Per-decision scratch on the stack: kbit of each (step, rendition), each scenario's
+        // seconds per kbit and each rest's total over scenarios, so the plan loop neither
+        // allocates nor divides.
+        let kbitCount = depth * renditions
+        return withUnsafeTemporaryAllocation(
+            of: Double.self, capacity: kbitCount + scenarioCount + renditions
+        ) { scratch in
+            let kbit = UnsafeMutableBufferPointer(rebasing: scratch[0..<kbitCount])
+            let secondsPerKbit = UnsafeMutableBufferPointer(
+                rebasing: scratch[kbitCount..<(kbitCount + scenarioCount)])
+            let restTotals = UnsafeMutableBufferPointer(rebasing: scratch[(kbitCount + scenarioCount)...])
             for step in 0..<depth {
                 for q in 0..<renditions {
                     kbit[step * renditions + q] =
@@ -105,35 +130,51 @@ public struct MutstreamController: RenditionSelector {
                 secondsPerKbit[s] = 1 / (forecast * ratio)
             }
 
-            // Mean QoE of a plan (`first`, then `rest` for the rest of the horizon) across scenarios.
-            func planScore(first: Int, rest: Int) -> Double {
+            // QoE of a plan (`first`, then `rest` for the rest of the horizon) in scenario `s`.
+            func planScore(scenario s: Int, first: Int, rest: Int) -> Double {
+                let perKbit = secondsPerKbit[s]
                 var total = 0.0
-                for s in 0..<scenarioCount {
-                    let perKbit = secondsPerKbit[s]
-                    var buffer = context.bufferSeconds
-                    var previous = context.lastRenditionIndex
-                    for step in 0..<depth {
-                        let q = step == 0 ? first : rest
-                        let seconds = rtt + kbit[step * renditions + q] * perKbit
-                        let rebuffer = max(0, seconds - buffer)
-                        buffer = max(0, buffer - seconds) + chunkSeconds
-                        total += ladder[q] / 1000 - rebufferPenalty * rebuffer
-                            - switchPenalty * abs(ladder[q] - ladder[previous])
-                        previous = q
-                    }
-                    if isLive {
-                        total -= p.liveDrawdownWeight * rebufferPenalty * max(0, context.bufferSeconds - buffer)
-                    }
+                var buffer = context.bufferSeconds
+                var previous = context.lastRenditionIndex
+                for step in 0..<depth {
+                    let q = step == 0 ? first : rest
+                    let seconds = rtt + kbit[step * renditions + q] * perKbit
+                    let rebuffer = max(0, seconds - buffer)
+                    buffer = max(0, buffer - seconds) + chunkSeconds
+                    total += ladder[q] / 1000 - rebufferPenalty * rebuffer
+                        - switchPenalty * abs(ladder[q] - ladder[previous])
+                    previous = q
                 }
-                return total / Double(scenarioCount)
+                if isLive {
+                    total -= p.liveDrawdownWeight * rebufferPenalty * max(0, context.bufferSeconds - buffer)
+                }
+                return total
+            }
+
+            // Value of starting with `first`: open loop (the best single rest, averaged over
+            // scenarios) blended with recourse (each scenario's own best rest, averaged).
+            func firstValue(_ first: Int) -> Double {
+                for rest in 0..<renditions { restTotals[rest] = 0 }
+                var recourseTotal = 0.0
+                for s in 0..<scenarioCount {
+                    var bestRest = -Double.infinity
+                    for rest in 0..<renditions {
+                        let score = planScore(scenario: s, first: first, rest: rest)
+                        restTotals[rest] += score
+                        bestRest = max(bestRest, score)
+                    }
+                    recourseTotal += bestRest
+                }
+                var openLoop = -Double.infinity
+                for rest in 0..<renditions { openLoop = max(openLoop, restTotals[rest]) }
+                return ((1 - recourse) * openLoop + recourse * recourseTotal) / Double(scenarioCount)
             }
 
             var best = context.lastRenditionIndex
             var bestScore = -Double.infinity
             var stayScore = -Double.infinity
             for first in 0..<renditions {
-                var value = -Double.infinity
-                for rest in 0..<renditions { value = max(value, planScore(first: first, rest: rest)) }
+                let value = firstValue(first)
                 if value > bestScore { bestScore = value; best = first }
                 if first == context.lastRenditionIndex { stayScore = value }
             }
