@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "LibAV", targets: ["LibAV"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
         .library(name: "Relay", targets: ["Relay"]),
+        .library(name: "Mesh", targets: ["Mesh"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -31,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // The only C in the project: libav* found through pkg-config.
@@ -46,6 +48,8 @@ let package = Package(
         .target(name: "Chunker", swiftSettings: hotPathSettings),
         .target(name: "Profiles", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "Adaptation"),
+        // The mesh's pure core: signed chunk index, credentials, catalog, pull scheduler.
+        .target(name: "Mesh", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "Pipeline",
             dependencies: [
@@ -88,6 +92,7 @@ let package = Package(
         .testTarget(name: "AdaptationTests", dependencies: ["Adaptation"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "LibAV", "Profiles"]),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "Chunker"]),
+        .testTarget(name: "MeshTests", dependencies: ["Mesh"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Profiles"]),
     ]
 )

@@ -1,0 +1,87 @@
+extension PullScheduler {
+    /// The time by which the scheduler wants a `tick` (a silence bound, a hedge point, the
+    /// end of a backoff, an abandonment); nil when nothing is due. Ticking later is safe,
+    /// only slower to react.
+    public var nextWakeSeconds: Double? {
+        var earliest: Double?
+        func consider(_ t: Double) { earliest = min(earliest ?? t, t) }
+        for chunk in pending {
+            consider(chunk.indexedAtSeconds + configuration.abandonDurationFactor * chunk.durationSeconds)
+            for attempt in chunk.attempts {
+                consider(attempt.lastActivitySeconds + silenceLimitSeconds(attempt.upstream, chunk))
+            }
+            if configuration.isHedgingEnabled, chunk.attempts.count == 1 {
+                consider(hedgeFromSeconds(chunk))
+            }
+        }
+        if pending.contains(where: { $0.attempts.isEmpty }) {
+            for u in upstreams { if let t = u.estimate.backoffUntilSeconds { consider(t) } }
+        }
+        return earliest
+    }
+
+    /// How long a request may go without bytes: `silenceDurationFactor` chunk durations, and
+    /// at least `silenceRTTFactor` of the upstream's round trips.
+    func silenceLimitSeconds(_ upstream: UpstreamID, _ chunk: PendingChunk) -> Double {
+        let rtt = upstreamIndex(upstream).map { rttSeconds(of: upstreams[$0]) } ?? configuration.initialRTTSeconds
+        return max(configuration.silenceDurationFactor * chunk.durationSeconds, configuration.silenceRTTFactor * rtt)
+    }
+
+    func hedgeFromSeconds(_ chunk: PendingChunk) -> Double {
+        chunk.deadlineSeconds(configuration) - configuration.hedgeLeadDurationFactor * chunk.durationSeconds
+    }
+
+    /// Drops silent requests, abandons stale chunks, and hedges chunks at risk.
+    mutating func checkTimers(now: Double, actions: inout [PullAction]) {
+        var p = 0
+        while p < pending.count {
+            if now - pending[p].indexedAtSeconds >= configuration.abandonDurationFactor * pending[p].durationSeconds {
+                abandon(at: p, why: "not stored \(PullFailure.format(now - pending[p].indexedAtSeconds)) s after it was indexed", actions: &actions)
+                continue
+            }
+            dropSilentRequests(p, now: now, actions: &actions)
+            hedgeIfAtRisk(p, now: now, actions: &actions)
+            p += 1
+        }
+    }
+
+    mutating func dropSilentRequests(_ p: Int, now: Double, actions: inout [PullAction]) {
+        var a = 0
+        while a < pending[p].attempts.count {
+            let attempt = pending[p].attempts[a]
+            let silence = now - attempt.lastActivitySeconds
+            guard silence >= silenceLimitSeconds(attempt.upstream, pending[p]) else {
+                a += 1
+                continue
+            }
+            let chunk = pending[p].entry.id
+            actions.append(.cancel(chunk, from: attempt.upstream))
+            let before = pending[p].attempts.count
+            // A silence says more about the path than its old average: halve it, so the
+            // next chunk prefers another upstream even before the backoff ends.
+            if let u = upstreamIndex(attempt.upstream), let rate = upstreams[u].estimate.throughputBytesPerSecond {
+                upstreams[u].estimate.throughputBytesPerSecond = rate / 2
+            }
+            failed(chunk, from: attempt.upstream, reason: .silent(seconds: silence), now: now, actions: &actions)
+            if pending[p].attempts.count == before { pending[p].attempts.remove(at: a) }
+        }
+    }
+
+    mutating func hedgeIfAtRisk(_ p: Int, now: Double, actions: inout [PullAction]) {
+        guard configuration.isHedgingEnabled, pending[p].attempts.count == 1,
+              pending.count(where: { $0.attempts.count > 1 }) < configuration.maximumHedgesInFlight,
+              now >= hedgeFromSeconds(pending[p])
+        else { return }
+        let primary = pending[p].attempts[0]
+        let finish = predictedFinishSeconds(of: primary, now: now)
+        guard finish > pending[p].deadlineSeconds(configuration),
+              let alternative = bestUpstream(for: p, now: now, excluding: primary.upstream),
+              alternative.completionSeconds < finish
+        else { return }
+        pending[p].attempts.append(Attempt(upstream: alternative.id, at: now, isHedge: true))
+        noteAssigned(alternative.id, at: now)
+        actions.append(.hedge(pending[p].entry.id, to: alternative.id))
+        actions.append(.log(PullLogRecord(.info,
+            "\(pending[p].entry.id): \(primary.upstream) expected to miss the deadline; hedged to \(alternative.id)")))
+    }
+}
