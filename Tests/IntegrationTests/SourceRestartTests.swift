@@ -48,14 +48,9 @@ extension TranscodeLadderTests {
             try #require(ended == .success, "mutstream after SIGINT: \(ended)\n\(mutstream.standardError)")
 
             let ladder = try LadderOutput(directory: output, profile: profile)
-            // Where the kill falls decides whether the part-boundary bug shows; the pulled-back
-            // timestamps show whenever the reconnect leaves a gap.
-            try await withKnownIssue("\(KnownIssues.timestampsPulledBackAfterDiscontinuity); \(KnownIssues.discontinuityLostAtPartBoundary)",
-                                     isIntermittent: true) {
-                try await ladder.expectComplete(in: workspace)
-                expectOneRestart(in: ladder, before: 3, afterAtLeast: secondSeconds - 1.25, atMost: secondSeconds + 0.25,
-                                 log: mutstream.standardError)
-            } matching: { KnownIssues.isRestartSymptom($0) }
+            try await ladder.expectComplete(in: workspace)
+            expectOneRestart(in: ladder, before: 3, afterAtLeast: secondSeconds - 1.25, atMost: secondSeconds + 0.25,
+                             log: mutstream.standardError)
         }
 
         /// The same, made deterministic at the worst moment: the first push ends exactly at a
@@ -93,19 +88,17 @@ extension TranscodeLadderTests {
             try #require(ended == .success, "mutstream after SIGINT: \(ended)\n\(mutstream.standardError)")
 
             let ladder = try LadderOutput(directory: output, profile: profile)
-            try await withKnownIssue("\(KnownIssues.discontinuityLostAtPartBoundary); \(KnownIssues.timestampsPulledBackAfterDiscontinuity)") {
-                try await ladder.expectComplete(in: workspace)
-                expectOneRestart(in: ladder, before: 3, afterAtLeast: 1.75, atMost: 2.05, log: mutstream.standardError)
-                for name in ladder.videoNames {
-                    let playlist = ladder.playlist(name)
-                    guard let restart = playlist.discontinuityIndices.first, restart > 0 else { continue }
-                    // Every frame of the first push, and its last segment is the one part it got.
-                    let before = playlist.segments[..<restart].reduce(0) { $0 + $1.durationSeconds }
-                    #expect(abs(before - 3.25) <= 0.05, "\(name): \(before) s before the restart of a 3.25-s push")
-                    #expect(abs(playlist.segments[restart - 1].durationSeconds - 0.25) <= 0.05,
-                            "\(name): the interrupted segment lasts \(playlist.segments[restart - 1].durationSeconds) s, it got one 0.25-s part")
-                }
-            } matching: { KnownIssues.isRestartSymptom($0) }
+            try await ladder.expectComplete(in: workspace)
+            expectOneRestart(in: ladder, before: 3, afterAtLeast: 1.75, atMost: 2.05, log: mutstream.standardError)
+            for name in ladder.videoNames {
+                let playlist = ladder.playlist(name)
+                guard let restart = playlist.discontinuityIndices.first, restart > 0 else { continue }
+                // Every frame of the first push, and its last segment is the one part it got.
+                let before = playlist.segments[..<restart].reduce(0) { $0 + $1.durationSeconds }
+                #expect(abs(before - 3.25) <= 0.05, "\(name): \(before) s before the restart of a 3.25-s push")
+                #expect(abs(playlist.segments[restart - 1].durationSeconds - 0.25) <= 0.05,
+                        "\(name): the interrupted segment lasts \(playlist.segments[restart - 1].durationSeconds) s, it got one 0.25-s part")
+            }
         }
 
         /// Exactly one discontinuity in every rendition, at least `before` segments ahead of
@@ -114,7 +107,7 @@ extension TranscodeLadderTests {
             for name in ladder.renditionNames {
                 let playlist = ladder.playlist(name)
                 #expect(playlist.discontinuityIndices.count == 1,
-                        "\(name): discontinuities before segments \(playlist.discontinuityIndices), expected exactly one \(KnownIssues.discontinuityCountMarker); mutstream said:\n\(log)")
+                        "\(name): discontinuities before segments \(playlist.discontinuityIndices), expected exactly one; mutstream said:\n\(log)")
                 guard let restart = playlist.discontinuityIndices.first else { continue }
                 #expect(restart >= before, "\(name): only \(restart) segments before the restart")
                 let after = playlist.segments[restart...].reduce(0) { $0 + $1.durationSeconds }
@@ -126,17 +119,7 @@ extension TranscodeLadderTests {
         /// Pushes `media` to `live`; a push the listener refuses (it fails before it could have
         /// sent the clip) is retried for up to 20 s.
         private func pushUntilAccepted(_ live: LiveInput, _ media: SourceMedia, in workspace: Workspace) async throws -> CompletedRun {
-            let deadline = Date().addingTimeInterval(20)
-            while true {
-                let started = Date()
-                let pusher = try live.startPush(media, in: workspace)
-                defer { pusher.killIfRunning() }
-                let termination = try await pusher.waitForExit(timeoutSeconds: media.seconds + 20)
-                let run = CompletedRun(termination: termination, standardOutput: pusher.standardOutput, standardError: pusher.standardError)
-                let refused = termination != .success && Date().timeIntervalSince(started) < media.seconds
-                if !refused || Date() > deadline { return run }
-                try await Task.sleep(for: .milliseconds(500))
-            }
+            try await media.pushUntilAccepted(to: live.push.url, format: live.push.format, in: workspace)
         }
     }
 }

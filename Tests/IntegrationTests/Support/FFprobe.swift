@@ -15,9 +15,14 @@ enum FFprobe {
 
     /// The streams libavformat sees in `url` (a media playlist here).
     static func streams(of url: URL, in workspace: Workspace) async throws -> [Stream] {
+        try await streams(at: url.path, in: workspace)
+    }
+
+    /// The streams libavformat sees at `location` (a path or an http:// URL).
+    static func streams(at location: String, in workspace: Workspace) async throws -> [Stream] {
         struct Output: Decodable { var streams: [Stream] }
         let json = try await probe(["-show_entries", "stream=codec_name,codec_type,profile,level,width,height,r_frame_rate",
-                                    url.path], in: workspace)
+                                    location], in: workspace)
         return try JSONDecoder().decode(Output.self, from: Data(json.utf8)).streams
     }
 

@@ -43,4 +43,21 @@ struct SourceMedia {
             ["-nostdin", "-v", "warning", "-re"] + encodingArguments + ["-f", format, url],
             label: "ffmpeg-push", logDirectory: workspace.url)
     }
+
+    /// Pushes the clip to `url` to its end; a push the listener refuses (it fails before it
+    /// could have sent the clip) is retried for up to `retrySeconds`.
+    func pushUntilAccepted(to url: String, format: String, in workspace: Workspace,
+                           retrySeconds: Double = 20) async throws -> CompletedRun {
+        let deadline = Date().addingTimeInterval(retrySeconds)
+        while true {
+            let started = Date()
+            let pusher = try push(to: url, format: format, in: workspace)
+            defer { pusher.killIfRunning() }
+            let termination = try await pusher.waitForExit(timeoutSeconds: seconds + 20)
+            let run = CompletedRun(termination: termination, standardOutput: pusher.standardOutput, standardError: pusher.standardError)
+            let refused = termination != .success && Date().timeIntervalSince(started) < seconds
+            if !refused || Date() > deadline { return run }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+    }
 }
