@@ -28,10 +28,14 @@ public final class HLSDirectoryWriter: MediaSink {
         var failure: String?
     }
 
-    /// Creates `directory` if needed.
+    /// Writes into `directory`, created when the first rendition begins (so an input that
+    /// cannot be opened leaves nothing behind). Throws when it exists and is not a folder.
     public init(directory: URL) throws {
         self.directory = directory
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory.path, isDirectory: &isFolder), !isFolder.boolValue {
+            throw CocoaError(.fileWriteFileExists, userInfo: [NSFilePathErrorKey: directory.path])
+        }
     }
 
     /// The first write error, if any (the writer keeps going with the other renditions).
@@ -47,7 +51,7 @@ public final class HLSDirectoryWriter: MediaSink {
                 state.renditions[descriptor.name] = RenditionState(descriptor: descriptor)
                 do {
                     try FileManager.default.createDirectory(at: directory.appendingPathComponent(descriptor.name), withIntermediateDirectories: true)
-                } catch { state.failure = state.failure ?? "\(error)" }
+                } catch { state.failure = state.failure ?? "cannot create \(directory.path)/\(descriptor.name): \(error.localizedDescription)" }
             }
             writeMaster(&state)
         }

@@ -66,6 +66,8 @@ struct SourcePump {
                 outcome = try input.read(into: packet)
             } catch {
                 if interrupt.isStopped { return .stopped }
+                // Frames the decoders still hold are real pictures of this connection: keep them.
+                drain(videoDecoder, audioDecoder, timeline: &timeline)
                 if interrupt.deadlinePassed { return .lost("no data for \(options.stallTimeoutSeconds) s") }
                 return .lost("\(error)")
             }
@@ -74,12 +76,7 @@ struct SourcePump {
                 Thread.sleep(forTimeInterval: 0.002)
                 continue
             case .endOfStream:
-                videoDecoder.sendEndOfStream()
-                decodeAvailable(videoDecoder, timeline: &timeline)
-                if let audioDecoder {
-                    audioDecoder.sendEndOfStream()
-                    decodeAvailable(audioDecoder, timeline: &timeline)
-                }
+                drain(videoDecoder, audioDecoder, timeline: &timeline)
                 return durationReached ? .durationReached : .ended
             case .packet:
                 break
@@ -106,6 +103,13 @@ struct SourcePump {
             }
             decodeAvailable(decoder, timeline: &timeline)
             if durationReached { return .durationReached }
+        }
+    }
+
+    private mutating func drain(_ video: Decoder, _ audio: Decoder?, timeline: inout FrameTimeline) {
+        for decoder in [video] + (audio.map { [$0] } ?? []) {
+            decoder.sendEndOfStream()
+            decodeAvailable(decoder, timeline: &timeline)
         }
     }
 
