@@ -1,0 +1,1 @@
+../../../Sources/Edge/AMF0Reader.swift

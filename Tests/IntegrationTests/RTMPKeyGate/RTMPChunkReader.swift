@@ -1,0 +1,1 @@
+../../../Sources/Edge/RTMPChunkReader.swift
