@@ -56,7 +56,7 @@ install: build
 ## test: every unit and integration test.
 test: deps-test
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
-	swift test --skip-build $(SWIFT_BUILD_FLAGS)
+	swift test --skip-build --no-parallel $(SWIFT_BUILD_FLAGS)
 
 ## bench: the benchmarks under Benchmarks/, each against its reference in the same run.
 bench: deps-bench build
