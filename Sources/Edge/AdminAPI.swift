@@ -4,7 +4,8 @@ import NIOHTTP1
 import Relay
 
 /// `/admin/v1/...`: `POST /admin/v1/reload` re-reads the configuration (as SIGHUP does);
-/// `GET /admin/v1/streams` lists the streams and whether each is producing.
+/// `GET /admin/v1/streams` lists the streams and whether each is producing;
+/// `GET /admin/v1/sessions[?limit=N]` the most recently seen auto-playlist sessions.
 enum AdminAPI {
     static func handle(_ request: AdminRequest, node: EdgeNode) async -> AdminResponse {
         switch (request.method, request.path) {
@@ -13,7 +14,9 @@ enum AdminAPI {
         case (.GET, "/admin/v1/streams"):
             let entries = node.store.readiness().map { "{\"name\":\(quoted($0.stream)),\"producing\":\($0.isProducing)}" }
             return .json("{\"streams\":[\(entries.joined(separator: ","))]}\n")
-        case (_, "/admin/v1/reload"), (_, "/admin/v1/streams"):
+        case (.GET, "/admin/v1/sessions"):
+            return sessions(node.autoSessions, query: request.query)
+        case (_, "/admin/v1/reload"), (_, "/admin/v1/streams"), (_, "/admin/v1/sessions"):
             return AdminResponse(status: .methodNotAllowed, text: "method not allowed\n")
         default:
             return AdminResponse(status: .notFound, text: "no such admin endpoint: \(request.path)\n")
@@ -35,6 +38,34 @@ enum AdminAPI {
                 }
             }
         }
+    }
+
+    /// The most recently seen sessions (100 unless `limit=N`, at most 1,000), newest first,
+    /// with the path estimate and the choices of each.
+    static func sessions(_ table: AutoSessionTable, query: String?) -> AdminResponse {
+        var limit = 100
+        for pair in (query ?? "").split(separator: "&") where pair.hasPrefix("limit=") {
+            guard let value = Int(pair.dropFirst("limit=".count)), value >= 0 else {
+                return AdminResponse(status: .badRequest, text: "limit must be a whole number\n")
+            }
+            limit = min(value, 1_000)
+        }
+        let entries = table.summaries(limit: limit).map { summary in
+            "{\"id\":\(quoted(summary.id)),\"stream\":\(quoted(summary.stream)),\"matched_by\":\(quoted(summary.keyKind.rawValue)),"
+                + "\"rendition\":\(summary.rendition.map(quoted) ?? "null"),"
+                + "\"estimated_throughput_bits_per_second\":\(number(summary.estimatedThroughputBitsPerSecond)),"
+                + "\"rtt_seconds\":\(number(summary.rttSeconds)),\"min_rtt_seconds\":\(number(summary.minRTTSeconds)),"
+                + "\"client_buffer_seconds\":\(number(summary.clientBufferSeconds)),"
+                + "\"switches\":{\"up\":\(summary.upSwitches),\"down\":\(summary.downSwitches)},"
+                + "\"client_stalls\":\(summary.clientStalls),\"deliveries\":\(summary.deliveries),"
+                + "\"idle_seconds\":\(number(summary.idleSeconds)),\"age_seconds\":\(number(summary.ageSeconds))}"
+        }
+        return .json("{\"total\":\(table.count),\"sessions\":[\(entries.joined(separator: ","))]}\n")
+    }
+
+    private static func number(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "null" }
+        return String(format: "%.6g", value)
     }
 
     private static func list(_ names: [String]) -> String { "[" + names.map(quoted).joined(separator: ",") + "]" }

@@ -48,6 +48,9 @@ public final class EdgeNode: Sendable {
     /// The configuration in force.
     public var configuration: NodeConfig { state.withLock { $0.configuration } }
 
+    /// The adaptive sessions of the `auto` playlists.
+    public var autoSessions: AutoSessionTable { server.autoSessions }
+
     /// Binds the listener and starts every stream; returns the bound port.
     public func start() async throws -> Int {
         let port = try await server.start()

@@ -34,6 +34,10 @@ extension HTTPConnectionHandler {
             )
         case .mediaPlaylist(let stream, let rendition):
             self.answerMediaPlaylist(context: context, stream: stream, rendition: rendition)
+        case .autoPlaylist(let stream):
+            self.answerAutoPlaylist(context: context, stream: stream)
+        case .autoMaster(let stream):
+            self.answerAutoMaster(context: context, stream: stream)
         case .initSection(let stream, let rendition):
             guard let bytes = self.server.store.initSection(stream: stream, rendition: rendition) else {
                 return self.notFound(context: context)
@@ -120,6 +124,10 @@ extension HTTPConnectionHandler {
     ) {
         let store = self.server.store
         if let parts = store.segmentParts(stream: stream, rendition: rendition, mediaSequence: mediaSequence) {
+            self.prepareDeliveryProbe(
+                context: context, stream: stream, rendition: rendition,
+                bodyBytes: parts.reduce(0) { $0 + $1.payload.readableBytes }, isSegment: true
+            )
             return self.respond(
                 context: context, status: .ok, contentType: ServerContext.mediaType,
                 cacheControl: ServerContext.immutableCacheControl, body: .parts(parts)
@@ -139,6 +147,7 @@ extension HTTPConnectionHandler {
     ) {
         let store = self.server.store
         if let payload = store.part(stream: stream, rendition: rendition, position: position) {
+            self.prepareDeliveryProbe(context: context, stream: stream, rendition: rendition, bodyBytes: payload.readableBytes, isSegment: false)
             return self.respond(
                 context: context, status: .ok, contentType: ServerContext.mediaType,
                 cacheControl: ServerContext.immutableCacheControl, body: .buffer(payload)

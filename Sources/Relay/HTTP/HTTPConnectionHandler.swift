@@ -43,6 +43,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// Between a request's end and its response's end (including blocking waits).
     var inFlight = false
     var isActive = true
+    /// Measuring this response for an auto session (see HTTPConnectionHandler+Auto.swift).
+    var deliveryProbe: DeliveryProbe?
+    /// The client address, hashed once: half of the key that finds its auto session.
+    var peerAddressHash: Int?
+    var notSentLowWaterMarkSet = false
 
     init(server: ServerContext) {
         self.server = server
@@ -153,6 +158,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         self.query = nil
         self.adminBody = nil
         self.inFlight = false
+        let probe = sendsBody ? self.deliveryProbe : nil
+        self.deliveryProbe = nil
 
         context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: status, headers: headers))), promise: nil)
         if sendsBody {
@@ -168,11 +175,13 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                 }
             }
         }
-        if keepAlive {
+        if keepAlive && probe == nil {
             context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
         } else {
-            context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-                context.close(promise: nil)
+            let channel = context.channel
+            context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { result in
+                if let probe, case .success = result { Self.finishDeliveryProbe(probe, channel: channel) }
+                if !keepAlive { context.close(promise: nil) }
             }
         }
     }

@@ -3,7 +3,7 @@ import Synchronization
 
 /// The routes as metric labels: a closed set, so label cardinality is fixed.
 enum RouteLabel: Int, CaseIterable {
-    case master, playlist, initSection, segment, part, metrics, healthz, readyz, admin, other
+    case master, playlist, initSection, segment, part, metrics, healthz, readyz, admin, other, auto
 
     var name: String {
         switch self {
@@ -17,6 +17,7 @@ enum RouteLabel: Int, CaseIterable {
         case .readyz: "readyz"
         case .admin: "admin"
         case .other: "other"
+        case .auto: "auto"
         }
     }
 }

@@ -48,7 +48,10 @@ public final class HTTPServer: Sendable {
             self.ownsGroup = true
         }
         let httpMetrics = HTTPMetrics(registry: metrics)
-        self.context = ServerContext(configuration: configuration, store: store, registry: metrics, metrics: httpMetrics, logger: logger)
+        let sessions = AutoSessionTable(configuration: configuration.autoSessions, registry: metrics)
+        self.context = ServerContext(
+            configuration: configuration, store: store, registry: metrics, metrics: httpMetrics, sessions: sessions, logger: logger
+        )
         self.tracker = ConnectionTracker(maxConnections: configuration.maxConnections)
         self.stopped = self.group.next().makePromise(of: Void.self)
         StoreMetrics.register(store: store, in: metrics)
@@ -80,6 +83,9 @@ public final class HTTPServer: Sendable {
 
     /// Open connections now.
     public var openConnections: Int { self.tracker.count }
+
+    /// The adaptive sessions of `/live/{stream}/auto/…` playlists.
+    public var autoSessions: AutoSessionTable { self.context.sessions }
 
     /// Response bytes queued for sockets and not yet written, over all connections: what slow
     /// readers cost. Bounded by open connections × (high-water mark + one part + one response):

@@ -29,6 +29,8 @@ public struct HTTPServerConfiguration: Sendable, Hashable {
     public var maxAdminBodyBytes: Int = 64 * 1024
     /// Listen backlog.
     public var backlog: Int32 = 1_024
+    /// Adaptive `auto` playlist sessions: bounds and tuning.
+    public var autoSessions = AutoSessionConfiguration()
 
     /// The defaults: `0.0.0.0:8080`.
     public init() {}

@@ -6,6 +6,7 @@
 /// - `/live/{stream}/{rendition}/init.mp4`
 /// - `/live/{stream}/{rendition}/seg{msn}.m4s`
 /// - `/live/{stream}/{rendition}/part{msn}.{part}.m4s`
+/// - `/live/{stream}/auto/index.m3u8[?s=ID]`, `/live/{stream}/auto/master.m3u8` (adaptive sessions)
 /// - `/metrics`, `/healthz`, `/readyz`, `/admin/v1/...`
 enum Route {
     case healthz
@@ -13,6 +14,8 @@ enum Route {
     case metrics
     case master(stream: Substring)
     case mediaPlaylist(stream: Substring, rendition: Substring)
+    case autoPlaylist(stream: Substring)
+    case autoMaster(stream: Substring)
     case initSection(stream: Substring, rendition: Substring)
     case segment(stream: Substring, rendition: Substring, mediaSequence: Int)
     case part(stream: Substring, rendition: Substring, position: PartPosition)
@@ -63,6 +66,12 @@ enum Route {
         }
         let rendition = components.1
         let fileBytes = file.utf8
+        // "auto" is reserved (no rendition may have the name): the server's choice per session.
+        if rendition.utf8.elementsEqual("auto".utf8) {
+            if fileBytes.elementsEqual("index.m3u8".utf8) { return .autoPlaylist(stream: stream) }
+            if fileBytes.elementsEqual("master.m3u8".utf8) { return .autoMaster(stream: stream) }
+            return .notFound
+        }
         if fileBytes.elementsEqual("index.m3u8".utf8) { return .mediaPlaylist(stream: stream, rendition: rendition) }
         if fileBytes.elementsEqual("init.mp4".utf8) { return .initSection(stream: stream, rendition: rendition) }
         guard fileBytes.count > 4, fileBytes.suffix(4).elementsEqual(".m4s".utf8) else { return .notFound }
@@ -91,6 +100,7 @@ enum Route {
         case .metrics: .metrics
         case .master: .master
         case .mediaPlaylist: .playlist
+        case .autoPlaylist, .autoMaster: .auto
         case .initSection: .initSection
         case .segment: .segment
         case .part: .part

@@ -8,6 +8,7 @@ final class ServerContext: Sendable {
     let store: ChunkStore
     let registry: MetricsRegistry
     let metrics: HTTPMetrics
+    let sessions: AutoSessionTable
     let logger: Logger
     let adminHandler = Mutex<AdminHandler?>(nil)
 
@@ -22,11 +23,15 @@ final class ServerContext: Sendable {
     static let textType = "text/plain; charset=utf-8"
     static let metricsType = "text/plain; version=0.0.4; charset=utf-8"
 
-    init(configuration: HTTPServerConfiguration, store: ChunkStore, registry: MetricsRegistry, metrics: HTTPMetrics, logger: Logger) {
+    init(
+        configuration: HTTPServerConfiguration, store: ChunkStore, registry: MetricsRegistry, metrics: HTTPMetrics,
+        sessions: AutoSessionTable, logger: Logger
+    ) {
         self.configuration = configuration
         self.store = store
         self.registry = registry
         self.metrics = metrics
+        self.sessions = sessions
         self.logger = logger
         self.playlistCacheControl = "public, max-age=\(configuration.playlistMaxAgeSeconds)"
         self.blockingPlaylistCacheControl = "public, max-age=\(configuration.blockingPlaylistMaxAgeSeconds)"
