@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "Edge",
             dependencies: [
-                "Pipeline", "Relay", "Profiles",
+                "Pipeline", "Relay", "Profiles", "Mesh",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -93,6 +93,8 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "LibAV", "Profiles"]),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "Chunker"]),
         .testTarget(name: "MeshTests", dependencies: ["Mesh"]),
+        // Real `mutstream serve` processes pulling from each other over loopback sockets.
+        .testTarget(name: "MeshServeTests", dependencies: ["Mesh"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Profiles"]),
     ]
 )

@@ -21,6 +21,7 @@ public final class EdgeNode: Sendable {
     private let source: ConfigurationSource
     private let logger: Logger
     private let metricsBridge: PipelineMetricsBridge
+    private let mesh: MeshNode
     private let state: Mutex<State>
 
     private struct State {
@@ -41,8 +42,10 @@ public final class EdgeNode: Sendable {
         http.writeBufferLowWaterMarkBytes = max(4096, configuration.limits.perConnectionBufferBytes / 4)
         http.maxBlockingWaitSeconds = configuration.limits.blockingRequestTimeoutSeconds
         server = HTTPServer(configuration: http, store: store, metrics: registry, logger: logger)
+        mesh = try MeshNode(configuration: configuration, store: store, registry: registry, logger: logger)
         metricsBridge = PipelineMetricsBridge(registry: registry)
         state = Mutex(State(configuration: configuration))
+        server.setMeshHandler(mesh.handler)
     }
 
     /// The configuration in force.
@@ -88,6 +91,7 @@ public final class EdgeNode: Sendable {
         var summary = ReloadSummary()
         for name in old.keys.sorted() where new[name] != old[name] {
             runners[name].map(stopStream)
+            mesh.stopStream(name)
             store.removeStream(name)
             if new[name] == nil { summary.removed.append(name) } else { summary.restarted.append(name) }
         }
@@ -107,6 +111,7 @@ public final class EdgeNode: Sendable {
             defer { state.runners = [:] }
             return Array(state.runners.values)
         }
+        mesh.shutdown()
         for runner in runners { runner.session.stop() }
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             DispatchQueue.global().async {
@@ -118,12 +123,12 @@ public final class EdgeNode: Sendable {
     }
 
     private func startStream(_ stream: StreamConfig) {
-        guard !stream.isRelayed, let profile = stream.profile else {
-            logger.warning("stream \(stream.name) is relayed from upstream peers; the mesh puller is not built yet")
-            return
-        }
+        guard !stream.isRelayed, let profile = stream.profile else { return mesh.startRelay(stream) }
         do {
-            let runner = try StreamRunner(configuration: stream, profile: profile, store: store, logger: logger)
+            let mesh = self.mesh
+            let runner = try StreamRunner(configuration: stream, profile: profile, store: store, logger: logger) { sink in
+                mesh.sink(wrapping: sink, stream: stream.name)
+            }
             // Registered before the source connects, so /readyz lists it as not producing.
             let descriptors = RenditionPlan(profile: profile).descriptors(hasAudio: profile.audio != nil) { _ in "avc1.640028" }
             StoreSink(stream: stream.name, store: store, logger: logger).begin(renditions: descriptors)

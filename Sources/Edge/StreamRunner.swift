@@ -15,7 +15,9 @@ final class StreamRunner: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private let logger: Logger
 
-    init(configuration: StreamConfig, profile: Profile, store: ChunkStore, logger: Logger) throws {
+    /// `wrapSink` puts a sink in front of the store's (the mesh's signing, on an origin).
+    init(configuration: StreamConfig, profile: Profile, store: ChunkStore, logger: Logger,
+         wrapSink: (any MediaSink) -> any MediaSink = { $0 }) throws {
         self.configuration = configuration
         var streamLogger = logger
         streamLogger[metadataKey: "stream"] = "\(configuration.name)"
@@ -24,7 +26,8 @@ final class StreamRunner: @unchecked Sendable {
         // Bound here, so a taken port fails the stream before it is registered.
         gate = try plan.rtmpGate.map { try RTMPKeyGate(configuration: $0, logger: streamLogger) }
         session = TranscodeSession(
-            profile: profile, source: plan.source, sink: StoreSink(stream: configuration.name, store: store, logger: streamLogger),
+            profile: profile, source: plan.source,
+            sink: wrapSink(StoreSink(stream: configuration.name, store: store, logger: streamLogger)),
             logger: streamLogger)
     }
 

@@ -5,16 +5,21 @@ public struct MeshConfig: Sendable, Equatable {
     /// File holding this node's mesh key material (`secret_file:`), resolved against the
     /// config file's directory; it is read by the service, not here.
     public var secretFile: String?
+    /// The origin's Ed25519 private key that signs the chunk index of the streams this node
+    /// transcodes (`signing_key_file:`), resolved against the config file's directory; made by
+    /// `mutstream mesh keygen`, read (mode 0600) by the service, not here.
+    public var signingKeyFile: String?
     /// TLS certificate chain for the listener (`tls_certificate:`); set together with `tlsKey`.
     public var tlsCertificate: String?
     /// TLS private key for the listener (`tls_key:`); set together with `tlsCertificate`.
     public var tlsKey: String?
 
     public init(seedPeers: [String] = [], secretFile: String? = nil, tlsCertificate: String? = nil,
-                tlsKey: String? = nil) {
+                tlsKey: String? = nil, signingKeyFile: String? = nil) {
         self.seedPeers = seedPeers
         self.secretFile = secretFile
         self.tlsCertificate = tlsCertificate
         self.tlsKey = tlsKey
+        self.signingKeyFile = signingKeyFile
     }
 }

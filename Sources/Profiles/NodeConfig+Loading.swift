@@ -2,7 +2,7 @@ import Yams
 
 extension NodeConfig {
     static let topLevelKeys = ["node_id", "listen", "profiles_dir", "streams", "mesh", "limits"]
-    static let meshKeys = ["seed_peers", "secret_file", "tls_certificate", "tls_key"]
+    static let meshKeys = ["seed_peers", "secret_file", "signing_key_file", "tls_certificate", "tls_key"]
     static let limitsKeys = [
         "max_connections", "window_segments", "blocking_request_timeout_seconds", "per_connection_buffer_bytes",
         "idle_pull_seconds",
@@ -120,6 +120,7 @@ struct NodeConfigReader {
             peers = []
         }
         let secretFile = optionalPath(mesh, "secret_file")
+        let signingKeyFile = optionalPath(mesh, "signing_key_file")
         let certificate = optionalPath(mesh, "tls_certificate")
         let key = optionalPath(mesh, "tls_key")
         if mesh.contains("tls_certificate") != mesh.contains("tls_key") {
@@ -127,8 +128,9 @@ struct NodeConfigReader {
             diagnostics.report(mesh.path.key(missing),
                                "missing: tls_certificate and tls_key are set together or not at all")
         }
-        guard let peers, let secretFile, let certificate, let key else { return nil }
-        return MeshConfig(seedPeers: peers, secretFile: secretFile, tlsCertificate: certificate, tlsKey: key)
+        guard let peers, let secretFile, let signingKeyFile, let certificate, let key else { return nil }
+        return MeshConfig(seedPeers: peers, secretFile: secretFile, tlsCertificate: certificate, tlsKey: key,
+                          signingKeyFile: signingKeyFile)
     }
 
     /// A path value resolved against the config's directory: `.some(nil)` when the key is

@@ -10,6 +10,6 @@ struct Mutstream: AsyncParsableCommand {
             Ingests a live feed, transcodes it once into an aligned adaptive-bitrate ladder \
             (VP9, VP8 or H.264 through libav), packages it as CMAF / LL-HLS and serves it.
             """,
-        subcommands: [ServeCommand.self, TranscodeCommand.self, ChunkCommand.self, ProfilesCommand.self, SimulateCommand.self]
+        subcommands: [ServeCommand.self, TranscodeCommand.self, ChunkCommand.self, ProfilesCommand.self, SimulateCommand.self, MeshCommand.self]
     )
 }

@@ -9,10 +9,9 @@ extension HTTPConnectionHandler {
         case .GET, .HEAD:
             break
         case .POST:
-            guard case .admin = self.route else { return self.methodNotAllowed(context: context, allow: "GET, HEAD") }
+            guard self.route.acceptsPost else { return self.methodNotAllowed(context: context, allow: "GET, HEAD") }
         default:
-            let isAdmin = if case .admin = self.route { true } else { false }
-            return self.methodNotAllowed(context: context, allow: isAdmin ? "GET, HEAD, POST" : "GET, HEAD")
+            return self.methodNotAllowed(context: context, allow: self.route.acceptsPost ? "GET, HEAD, POST" : "GET, HEAD")
         }
 
         switch self.route {
@@ -52,6 +51,8 @@ extension HTTPConnectionHandler {
             self.answerPart(context: context, stream: stream, rendition: rendition, position: position, mayWait: true)
         case .admin:
             self.answerAdmin(context: context, head: head)
+        case .mesh:
+            self.answerMesh(context: context, head: head)
         case .notFound:
             self.notFound(context: context)
         }

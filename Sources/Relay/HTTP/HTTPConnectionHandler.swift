@@ -62,7 +62,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             self.startNanoseconds = NIODeadline.now().uptimeNanoseconds
             (self.route, self.query) = Route.parse(head.uri)
             self.adminBodyTooLarge = false
-            if case .admin = self.route, head.method == .POST {
+            if self.route.acceptsPost, head.method == .POST {
                 self.adminBody = context.channel.allocator.buffer(capacity: 0)
             }
         case .body(var chunk):

@@ -68,6 +68,11 @@ public final class HTTPServer: Sendable {
         }
     }
 
+    /// Routes `/mesh/v1/...` to `handler` (nil: 404, the default); see ``MeshHandler``.
+    public func setMeshHandler(_ handler: MeshHandler?) {
+        self.context.meshHandler.withLock { $0 = handler }
+    }
+
     /// Routes `/admin/v1/...` to `handler` (nil: 404, the default).
     public func setAdminHandler(_ handler: AdminHandler?) {
         self.context.adminHandler.withLock { $0 = handler }

@@ -7,7 +7,7 @@
 /// - `/live/{stream}/{rendition}/seg{msn}.m4s`
 /// - `/live/{stream}/{rendition}/part{msn}.{part}.m4s`
 /// - `/live/{stream}/auto/index.m3u8[?s=ID]`, `/live/{stream}/auto/master.m3u8` (adaptive sessions)
-/// - `/metrics`, `/healthz`, `/readyz`, `/admin/v1/...`
+/// - `/metrics`, `/healthz`, `/readyz`, `/admin/v1/...`, `/mesh/v1/...` (peers; see MeshEndpoint.swift)
 enum Route {
     case healthz
     case readyz
@@ -20,6 +20,7 @@ enum Route {
     case segment(stream: Substring, rendition: Substring, mediaSequence: Int)
     case part(stream: Substring, rendition: Substring, position: PartPosition)
     case admin
+    case mesh
     case notFound
 
     /// Parses a request target (`/path?query`); also returns the query, if any.
@@ -40,6 +41,7 @@ enum Route {
         if bytes.elementsEqual("/readyz".utf8) { return .readyz }
         if bytes.elementsEqual("/metrics".utf8) { return .metrics }
         if bytes.starts(with: "/admin/v1/".utf8) || bytes.elementsEqual("/admin/v1".utf8) { return .admin }
+        if bytes.starts(with: "/mesh/v1/".utf8) { return .mesh }
         guard bytes.starts(with: "/live/".utf8) else { return .notFound }
         // Names are restricted to [A-Za-z0-9._-] without a leading dot, so "..", "%2e",
         // empty components and every other traversal trick fail here.
@@ -105,6 +107,7 @@ enum Route {
         case .segment: .segment
         case .part: .part
         case .admin: .admin
+        case .mesh: .other
         case .notFound: .other
         }
     }

@@ -11,6 +11,7 @@ final class ServerContext: Sendable {
     let sessions: AutoSessionTable
     let logger: Logger
     let adminHandler = Mutex<AdminHandler?>(nil)
+    let meshHandler = Mutex<MeshHandler?>(nil)
 
     // Header values built once, not per response.
     let playlistCacheControl: String
