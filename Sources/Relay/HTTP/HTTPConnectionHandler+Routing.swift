@@ -187,10 +187,16 @@ extension HTTPConnectionHandler {
     // MARK: Admin
 
     private func answerAdmin(context: ChannelHandlerContext, head: HTTPRequestHead) {
+        answerPluggable(context: context, head: head, handler: self.server.adminHandler.withLock { $0 }, label: "admin")
+    }
+
+    /// Hands a request to a handler the service plugged in (`/admin/v1/...`, `/mesh/v1/...`):
+    /// 404 when none is set, 413 for an oversized body, 500 when the handler fails.
+    func answerPluggable(context: ChannelHandlerContext, head: HTTPRequestHead, handler: AdminHandler?, label: String) {
         if self.adminBodyTooLarge {
             return self.respondText(context: context, status: .payloadTooLarge, "body too large\n")
         }
-        guard let handler = self.server.adminHandler.withLock({ $0 }) else { return self.notFound(context: context) }
+        guard let handler else { return self.notFound(context: context) }
         let (path, query): (Substring, Substring?) = {
             guard let mark = head.uri.firstIndex(of: "?") else { return (head.uri[...], nil) }
             return (head.uri[..<mark], head.uri[head.uri.index(after: mark)...])
@@ -208,8 +214,8 @@ extension HTTPConnectionHandler {
                     cacheControl: ServerContext.noStore, body: .buffer(response.body)
                 )
             case .failure(let error):
-                self.server.logger.warning("admin handler failed", metadata: ["path": "\(request.path)", "error": "\(error)"])
-                self.respondText(context: context, status: .internalServerError, "admin request failed\n")
+                self.server.logger.warning("\(label) handler failed", metadata: ["path": "\(request.path)", "error": "\(error)"])
+                self.respondText(context: context, status: .internalServerError, "\(label) request failed\n")
             }
         }
     }
