@@ -50,6 +50,7 @@ install: build
 	install -m 0644 Profiles/*.yaml $(DESTDIR)/etc/mutstream/profiles/
 	[ -e $(DESTDIR)/etc/mutstream/mutstream.yaml ] || install -m 0644 Systemd/mutstream.yaml $(DESTDIR)/etc/mutstream/mutstream.yaml
 	install -D -m 0644 Systemd/mutstream.service $(DESTDIR)/etc/systemd/system/mutstream.service
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/mutstream/README.md
 	id -u mutstream >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin mutstream
 	@echo "installed; edit /etc/mutstream/mutstream.yaml, then: systemctl daemon-reload && systemctl enable --now mutstream"
 
