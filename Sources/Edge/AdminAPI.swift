@@ -7,37 +7,37 @@ import Relay
 /// `GET /admin/v1/streams` lists the streams and whether each is producing;
 /// `GET /admin/v1/sessions[?limit=N]` the most recently seen auto-playlist sessions.
 enum AdminAPI {
-    static func handle(_ request: AdminRequest, node: EdgeNode) async -> AdminResponse {
+    static func handle(_ request: AdminRequest, node: EdgeNode, eventLoop: any EventLoop) -> EventLoopFuture<AdminResponse> {
         switch (request.method, request.path) {
         case (.POST, "/admin/v1/reload"):
-            return await reload(node)
+            return reload(node, eventLoop: eventLoop)
         case (.GET, "/admin/v1/streams"):
             let entries = node.store.readiness().map { "{\"name\":\(quoted($0.stream)),\"producing\":\($0.isProducing)}" }
-            return .json("{\"streams\":[\(entries.joined(separator: ","))]}\n")
+            return eventLoop.makeSucceededFuture(.json("{\"streams\":[\(entries.joined(separator: ","))]}\n"))
         case (.GET, "/admin/v1/sessions"):
-            return sessions(node.autoSessions, query: request.query)
+            return eventLoop.makeSucceededFuture(sessions(node.autoSessions, query: request.query))
         case (_, "/admin/v1/reload"), (_, "/admin/v1/streams"), (_, "/admin/v1/sessions"):
-            return AdminResponse(status: .methodNotAllowed, text: "method not allowed\n")
+            return eventLoop.makeSucceededFuture(AdminResponse(status: .methodNotAllowed, text: "method not allowed\n"))
         default:
-            return AdminResponse(status: .notFound, text: "no such admin endpoint: \(request.path)\n")
+            return eventLoop.makeSucceededFuture(AdminResponse(status: .notFound, text: "no such admin endpoint: \(request.path)\n"))
         }
     }
 
-    /// Runs the reload off the event loops and the shared executor: it waits for sessions
-    /// to drain.
-    static func reload(_ node: EdgeNode) async -> AdminResponse {
-        await withCheckedContinuation { (done: CheckedContinuation<AdminResponse, Never>) in
-            DispatchQueue.global().async {
-                do {
-                    let summary = try node.reload()
-                    done.resume(returning: .json(
-                        "{\"added\":\(list(summary.added)),\"removed\":\(list(summary.removed)),"
-                            + "\"restarted\":\(list(summary.restarted)),\"unchanged\":\(list(summary.unchanged))}\n"))
-                } catch {
-                    done.resume(returning: AdminResponse(status: .badRequest, text: "configuration rejected, the running one stays:\n\(error)\n"))
-                }
+    /// Runs the reload on a dispatch queue, off the event loops and the shared executor (it
+    /// waits for sessions to drain), and completes the response from there.
+    static func reload(_ node: EdgeNode, eventLoop: any EventLoop) -> EventLoopFuture<AdminResponse> {
+        let promise = eventLoop.makePromise(of: AdminResponse.self)
+        DispatchQueue.global().async {
+            do {
+                let summary = try node.reload()
+                promise.succeed(.json(
+                    "{\"added\":\(list(summary.added)),\"removed\":\(list(summary.removed)),"
+                        + "\"restarted\":\(list(summary.restarted)),\"unchanged\":\(list(summary.unchanged))}\n"))
+            } catch {
+                promise.succeed(AdminResponse(status: .badRequest, text: "configuration rejected, the running one stays:\n\(error)\n"))
             }
         }
+        return promise.futureResult
     }
 
     /// The most recently seen sessions (100 unless `limit=N`, at most 1,000), newest first,

@@ -64,7 +64,7 @@ public final class EdgeNode: Sendable {
     }
 
     /// Sets the handler for `/admin/v1/...`.
-    public func setAdminHandler(_ handler: @escaping @Sendable (AdminRequest) async -> AdminResponse) {
+    public func setAdminHandler(_ handler: @escaping AdminHandler) {
         server.setAdminHandler(handler)
     }
 

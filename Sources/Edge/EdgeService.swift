@@ -22,7 +22,7 @@ public struct EdgeService: Service {
 
     public func run() async throws {
         let node = self.node
-        node.setAdminHandler { request in await AdminAPI.handle(request, node: node) }
+        node.setAdminHandler { request, eventLoop in AdminAPI.handle(request, node: node, eventLoop: eventLoop) }
         let port = try await node.start()
         onListening(port)
         notifier.notify("READY=1\nSTATUS=serving \(node.configuration.streams.count) stream(s) on port \(port)")

@@ -186,8 +186,9 @@ struct HTTPServerTests {
         try await withRunningServer(store: try Fixtures.store(), configure: { $0.maxAdminBodyBytes = 1_000 }) { running in
             let client = try running.client()
             #expect(try client.request("POST", "/admin/v1/reload", body: "{}").status == 404)
-            running.server.setAdminHandler { request in
-                AdminResponse(status: .accepted, text: "\(request.method) \(request.path) \(request.query ?? "-") \(String(buffer: request.body))")
+            running.server.setAdminHandler { request, eventLoop in
+                eventLoop.makeSucceededFuture(AdminResponse(
+                    status: .accepted, text: "\(request.method) \(request.path) \(request.query ?? "-") \(String(buffer: request.body))"))
             }
             let reply = try client.request("POST", "/admin/v1/reload?dry=1", body: "{\"profile\":\"x\"}")
             #expect(reply.status == 202)

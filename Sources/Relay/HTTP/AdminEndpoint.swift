@@ -43,6 +43,6 @@ public struct AdminResponse: Sendable {
 }
 
 /// Answers `/admin/v1/...` requests. It runs on the connection's event loop and must not
-/// block it: return a future (use `eventLoop.makeFutureWithTask` for async work, or
-/// ``HTTPServer/setAdminHandler(_:)-async`` which does that).
+/// block it: return a future, completing a promise from wherever slow work runs (the
+/// service's reload completes one from a dispatch queue).
 public typealias AdminHandler = @Sendable (AdminRequest, any EventLoop) -> EventLoopFuture<AdminResponse>

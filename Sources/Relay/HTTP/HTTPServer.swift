@@ -78,14 +78,6 @@ public final class HTTPServer: Sendable {
         self.context.adminHandler.withLock { $0 = handler }
     }
 
-    /// Routes `/admin/v1/...` to an async closure, run as a task per request (admin
-    /// requests are rare; the data path never goes through here).
-    public func setAdminHandler(_ handler: @escaping @Sendable (AdminRequest) async -> AdminResponse) {
-        self.setAdminHandler { request, eventLoop in
-            eventLoop.makeFutureWithTask { await handler(request) }
-        }
-    }
-
     /// Open connections now.
     public var openConnections: Int { self.tracker.count }
 
