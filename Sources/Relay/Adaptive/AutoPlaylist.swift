@@ -65,20 +65,7 @@ enum AutoPlaylist {
                 text.appendISO8601(millisecondsSinceEpoch: milliseconds)
                 text += "\n"
             }
-            if msn >= firstWithParts || !segment.isComplete {
-                for part in segment.parts {
-                    text += "#EXT-X-PART:DURATION="
-                    text.appendDecimal(part.durationSeconds, fractionDigits: 5)
-                    text += ",URI=\"../\(name)/part\(part.mediaSequence).\(part.partIndex).m4s\""
-                    if part.isIndependent { text += ",INDEPENDENT=YES" }
-                    text += "\n"
-                }
-            }
-            if segment.isComplete {
-                text += "#EXTINF:"
-                text.appendDecimal(segment.durationSeconds, fractionDigits: 5)
-                text += ",\n../\(name)/seg\(segment.mediaSequence).m4s\n"
-            }
+            text.appendSegmentLines(segment, withParts: msn >= firstWithParts || !segment.isComplete, uriPrefix: "../\(name)/")
         }
 
         let edgeRendition = history.rendition(at: frontier) ?? history.current

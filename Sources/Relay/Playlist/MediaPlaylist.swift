@@ -48,20 +48,7 @@ enum MediaPlaylist {
                 text.appendISO8601(millisecondsSinceEpoch: milliseconds)
                 text += "\n"
             }
-            if index >= firstSegmentWithParts {
-                for part in segment.parts {
-                    text += "#EXT-X-PART:DURATION="
-                    text.appendDecimal(part.durationSeconds, fractionDigits: 5)
-                    text += ",URI=\"part\(part.mediaSequence).\(part.partIndex).m4s\""
-                    if part.isIndependent { text += ",INDEPENDENT=YES" }
-                    text += "\n"
-                }
-            }
-            if segment.isComplete {
-                text += "#EXTINF:"
-                text.appendDecimal(segment.durationSeconds, fractionDigits: 5)
-                text += ",\nseg\(segment.mediaSequence).m4s\n"
-            }
+            text.appendSegmentLines(segment, withParts: index >= firstSegmentWithParts, uriPrefix: "")
         }
 
         if stream.hasEnded {

@@ -59,3 +59,25 @@ extension String {
         self += digits
     }
 }
+
+extension String {
+    /// Appends a segment's media lines: its `EXT-X-PART` lines when `withParts`, then its
+    /// `EXTINF` and URI once complete. `uriPrefix` locates the rendition's media relative to
+    /// the playlist (empty for its own playlist, `../NAME/` for an `auto` one).
+    mutating func appendSegmentLines(_ segment: StoredSegment, withParts: Bool, uriPrefix: String) {
+        if withParts {
+            for part in segment.parts {
+                self += "#EXT-X-PART:DURATION="
+                self.appendDecimal(part.durationSeconds, fractionDigits: 5)
+                self += ",URI=\"\(uriPrefix)part\(part.mediaSequence).\(part.partIndex).m4s\""
+                if part.isIndependent { self += ",INDEPENDENT=YES" }
+                self += "\n"
+            }
+        }
+        if segment.isComplete {
+            self += "#EXTINF:"
+            self.appendDecimal(segment.durationSeconds, fractionDigits: 5)
+            self += ",\n\(uriPrefix)seg\(segment.mediaSequence).m4s\n"
+        }
+    }
+}
