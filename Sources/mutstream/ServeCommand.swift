@@ -1,6 +1,7 @@
 import ArgumentParser
 import Edge
 import Foundation
+import LibAV
 import Logging
 import ServiceLifecycle
 
@@ -37,7 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logger(label: "mutstream")
-        LibAVLogging.setVerbose(verbose)
+        LibAVRuntime.setVerbose(verbose)
         let source: EdgeNode.ConfigurationSource = config.map { .file(path: $0, profilesDirectory: profilesDir) }
             ?? .demo(profilePath: demoProfile)
         let node: EdgeNode

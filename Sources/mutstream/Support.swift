@@ -34,11 +34,6 @@ final class SignalForwarder: @unchecked Sendable {
     func cancel() { for source in sources { source.cancel() } }
 }
 
-/// libav's log verbosity, set from the command line.
-enum LibAVLogging {
-    static func setVerbose(_ verbose: Bool) { LibAVRuntime.setVerbose(verbose) }
-}
-
 /// A one-line progress report on stderr, refreshed every second while a session runs.
 final class ProgressLine: @unchecked Sendable {
     // @unchecked: the timer is immutable after init and thread-safe to resume and cancel.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import LibAV
 import Logging
 import Pipeline
 import Profiles
@@ -70,7 +71,7 @@ struct TranscodeCommand: ParsableCommand {
         let session = TranscodeSession(
             profile: ladder, source: source, sink: writer,
             options: .init(maximumDurationSeconds: duration), logger: logger)
-        LibAVLogging.setVerbose(verbose)
+        LibAVRuntime.setVerbose(verbose)
 
         let signals = SignalForwarder(signals: [SIGINT, SIGTERM]) { signal in
             logger.notice("signal \(signal): finishing the open segments")
