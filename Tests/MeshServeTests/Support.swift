@@ -134,19 +134,24 @@ final class ServeProcess {
 /// A minimal HTTP GET over a socket (the test's own client, independent of the product's).
 enum TestHTTP {
     static func get(_ port: Int, _ target: String, authorization: String? = nil, timeoutSeconds: Double = 10) throws -> (status: Int, body: [UInt8]) {
+        try get(host: "127.0.0.1", port, target, authorization: authorization, timeoutSeconds: timeoutSeconds)
+    }
+
+    /// GET from `host` (an IPv4 address) — inside a lab namespace when run from ``NetworkLab/perform(in:_:)``.
+    static func get(host: String, _ port: Int, _ target: String, authorization: String? = nil, timeoutSeconds: Double = 10) throws -> (status: Int, body: [UInt8]) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var timeout = timeval(tv_sec: Int(timeoutSeconds), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(host)
         address.sin_port = UInt16(port).bigEndian
         let connected = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
-        guard connected else { throw TestFailure("connect to \(port) failed") }
-        var head = "GET \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        guard connected else { throw TestFailure("connect to \(host):\(port) failed") }
+        var head = "GET \(target) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n"
         if let authorization { head += "Authorization: \(authorization)\r\n" }
         head += "\r\n"
         _ = head.withCString { send(fd, $0, strlen($0), 0) }
@@ -158,7 +163,7 @@ enum TestHTTP {
             data += buffer[..<n]
         }
         guard let end = (0..<max(0, data.count - 3)).first(where: { data[$0] == 13 && data[$0 + 1] == 10 && data[$0 + 2] == 13 && data[$0 + 3] == 10 }) else {
-            throw TestFailure("no response head from \(port)\(target)")
+            throw TestFailure("no response head from \(host):\(port)\(target)")
         }
         let status = Int(String(decoding: data[9..<12], as: UTF8.self)) ?? 0
         return (status, Array(data[(end + 4)...]))

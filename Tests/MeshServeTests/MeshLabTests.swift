@@ -1,0 +1,136 @@
+import Foundation
+import Mesh
+import Testing
+
+/// Issue 5: boxes in network namespaces joined by veth pairs, real `mutstream serve`
+/// processes, players inside the namespaces.
+@Suite("mesh: boxes in network namespaces", .serialized)
+struct MeshLabTests {
+    @Test("origin → relay → relay: a player on the last relay plays the stream end to end")
+    func chainOfRelays() async throws {
+        let scratch = try Scratch("chain")
+        defer { scratch.remove() }
+        try scratch.writeTinyProfile()
+        let (publicKey, auth) = try await RelayPullTests.keys(in: scratch)
+        let lab = try NetworkLab()
+        defer { lab.tearDown() }
+        let originHost = try lab.addHost("origin"), firstHost = try lab.addHost("relay1"), secondHost = try lab.addHost("relay2")
+        let toFirst = try lab.link(originHost, firstHost), toSecond = try lab.link(firstHost, secondHost)
+
+        let origin = try await LabBox("origin", on: originHost, lab: lab, config: LabBox.originConfig(scratch: scratch), in: scratch)
+        defer { origin.kill() }
+        let first = try await LabBox("relay1", on: firstHost, lab: lab, config: LabBox.relayConfig(
+            nodeID: "relay1", upstreams: [LabBox.url(toFirst.address(of: originHost))], publicKey: publicKey, scratch: scratch), in: scratch)
+        defer { first.kill() }
+        let second = try await LabBox("relay2", on: secondHost, lab: lab, config: LabBox.relayConfig(
+            nodeID: "relay2", upstreams: [LabBox.url(toSecond.address(of: firstHost))], publicKey: publicKey, scratch: scratch), in: scratch)
+        defer { second.kill() }
+
+        try await waitForSegments(2, on: second, lab: lab, others: [origin, first])
+        let (executable, arguments) = lab.command(in: secondHost, "/usr/bin/ffmpeg", [
+            "-nostdin", "-v", "error", "-i", "http://127.0.0.1:\(LabBox.port)/live/live/master.m3u8",
+            "-t", "3", "-f", "null", "-progress", "pipe:1", "-"])
+        let (status, progress) = try await Child.run(executable, arguments, label: "ffmpeg-play", in: scratch, timeoutSeconds: 40)
+        let frames = progress.split(separator: "\n").last { $0.hasPrefix("frame=") }.flatMap { Int($0.dropFirst(6)) } ?? 0
+        #expect(status == 0, "ffmpeg on relay2: \(progress.suffix(500))")
+        #expect(frames >= 48, "3 s at 24 fps through two relays, got \(frames) frames")
+
+        // The last relay's catalog names the whole path.
+        let target = "/mesh/v1/catalog"
+        let body = try await lab.perform(in: secondHost) {
+            try TestHTTP.get(host: "127.0.0.1", LabBox.port, target, authorization: TestHTTP.credential(auth, target)).body
+        }
+        let catalog = try JSONDecoder().decode(MeshCatalog.self, from: Data(body))
+        #expect(catalog.entry(for: "live")?.path == ["origin", "relay1", "relay2"])
+    }
+
+    @Test("a relay with two upstreams: one is SIGKILLed mid-stream, the player misses no part")
+    func failoverOnKill() async throws {
+        try await failover(label: "kill") { diamond in diamond.left.kill() }
+    }
+
+    /// origin → left, right → edge; the edge pulls from both. A follower on the edge reads
+    /// every part for 14 s; `fault` strikes the left relay after 5 s.
+    private func failover(label: String, fault: @escaping @Sendable (Diamond) throws -> Void) async throws {
+        let scratch = try Scratch(label)
+        defer { scratch.remove() }
+        let diamond = try await Diamond(scratch: scratch)
+        defer { diamond.stop() }
+        try await waitForSegments(2, on: diamond.edge, lab: diamond.lab, others: [diamond.origin, diamond.left, diamond.right])
+
+        let follower = PartFollower(host: "127.0.0.1", port: LabBox.port, stream: "live", rendition: "180p")
+        let lab = diamond.lab, edgeHost = diamond.edge.host
+        async let report = lab.perform(in: edgeHost) { follower.follow(seconds: 14) }
+        try await Task.sleep(for: .seconds(5))
+        try fault(diamond)
+        let result = try await report
+        #expect(result.missing.isEmpty, "\(result)\nedge log:\n\(diamond.edge.log)")
+        #expect(result.arrivals.count >= 48, "14 s of 0.25-s parts: \(result)")
+        // No stall: a player holding back PART-HOLD-BACK (3 parts) keeps playing while no part is later than that.
+        #expect(result.longestGapSeconds < 0.75, "\(result)\nedge log:\n\(diamond.edge.log)")
+    }
+
+    /// Polls the box's 180p playlist from inside its namespace until it lists `count` segments.
+    private func waitForSegments(_ count: Int, on box: LabBox, lab: NetworkLab, others: [LabBox]) async throws {
+        let deadline = Date().addingTimeInterval(40)
+        while true {
+            let listed = try await lab.perform(in: box.host) { () -> Int in
+                guard let response = try? TestHTTP.get(host: "127.0.0.1", LabBox.port, "/live/live/180p/index.m3u8", timeoutSeconds: 3),
+                      response.status == 200 else { return 0 }
+                return String(decoding: response.body, as: UTF8.self).components(separatedBy: "#EXTINF").count - 1
+            }
+            if listed >= count { return }
+            guard Date() < deadline else {
+                let logs = ([box] + others).map { "\($0.name):\n\($0.log)" }.joined(separator: "\n")
+                throw TestFailure("\(box.name) lists \(listed) segments after 40 s\n\(logs)")
+            }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+    }
+}
+
+/// Four boxes: the origin feeds two relays (left, right), and an edge relay pulls from both.
+struct Diamond: @unchecked Sendable {
+    let lab: NetworkLab
+    let origin: LabBox
+    let left: LabBox
+    let right: LabBox
+    let edge: LabBox
+    let leftToEdge: NetworkLab.Link
+    let rightToEdge: NetworkLab.Link
+
+    init(scratch: Scratch, profile: String = "tiny") async throws {
+        try scratch.writeTinyProfile()
+        let (publicKey, _) = try await RelayPullTests.keys(in: scratch)
+        let lab = try NetworkLab()
+        var started: [LabBox] = []
+        do {
+            let o = try lab.addHost("origin"), l = try lab.addHost("left"), r = try lab.addHost("right"), e = try lab.addHost("edge")
+            let ol = try lab.link(o, l), or = try lab.link(o, r)
+            leftToEdge = try lab.link(l, e)
+            rightToEdge = try lab.link(r, e)
+            origin = try await LabBox("origin", on: o, lab: lab, config: LabBox.originConfig(profile: profile, scratch: scratch), in: scratch)
+            started.append(origin)
+            left = try await LabBox("left", on: l, lab: lab, config: LabBox.relayConfig(
+                nodeID: "left", upstreams: [LabBox.url(ol.address(of: o))], publicKey: publicKey, scratch: scratch), in: scratch)
+            started.append(left)
+            right = try await LabBox("right", on: r, lab: lab, config: LabBox.relayConfig(
+                nodeID: "right", upstreams: [LabBox.url(or.address(of: o))], publicKey: publicKey, scratch: scratch), in: scratch)
+            started.append(right)
+            edge = try await LabBox("edge", on: e, lab: lab, config: LabBox.relayConfig(
+                nodeID: "edge", upstreams: [LabBox.url(leftToEdge.address(of: l)), LabBox.url(rightToEdge.address(of: r))],
+                publicKey: publicKey, scratch: scratch), in: scratch)
+        } catch {
+            for box in started { box.kill() }
+            lab.tearDown()
+            throw error
+        }
+        self.lab = lab
+    }
+
+    /// Kills every box and removes the namespaces.
+    func stop() {
+        for box in [edge, right, left, origin] { box.kill() }
+        lab.tearDown()
+    }
+}
