@@ -50,11 +50,19 @@ enum MeshHTTPClient {
         try request(endpoint, method: "GET", target: target, authorization: authorization, body: nil, timeoutSeconds: timeoutSeconds)
     }
 
+    /// One request on its own connection. `cancellation` aborts it from another thread (it
+    /// then throws `.closed`); `onBodyBytes` hears of every piece of the body as it arrives
+    /// (the puller's silence detection and throughput samples).
     static func request(
-        _ endpoint: Endpoint, method: String, target: String, authorization: String?, body: [UInt8]?, timeoutSeconds: Double
+        _ endpoint: Endpoint, method: String, target: String, authorization: String?, body: [UInt8]?, timeoutSeconds: Double,
+        cancellation: RequestCancellation? = nil, onBodyBytes: ((Int) -> Void)? = nil
     ) throws(Failure) -> Response {
         let fd = try connect(endpoint, timeoutSeconds: min(timeoutSeconds, 3))
-        defer { close(fd) }
+        defer {
+            cancellation?.detach()
+            close(fd)
+        }
+        if let cancellation, !cancellation.attach(fd) { throw .closed }
         var timeout = timeval(tv_sec: Int(timeoutSeconds), tv_usec: Int((timeoutSeconds - Double(Int(timeoutSeconds))) * 1e6))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -65,7 +73,7 @@ enum MeshHTTPClient {
         if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
         head += "\r\n"
         try sendAll(fd, Array(head.utf8) + (body ?? []))
-        return try readResponse(fd)
+        return try readResponse(fd, onBodyBytes: onBodyBytes)
     }
 
     private static func connect(_ endpoint: Endpoint, timeoutSeconds: Double) throws(Failure) -> Int32 {
@@ -113,7 +121,7 @@ enum MeshHTTPClient {
         }
     }
 
-    private static func readResponse(_ fd: Int32) throws(Failure) -> Response {
+    private static func readResponse(_ fd: Int32, onBodyBytes: ((Int) -> Void)?) throws(Failure) -> Response {
         var buffer = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         var headerEnd: Int?
@@ -131,7 +139,12 @@ enum MeshHTTPClient {
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n < 0 { throw errno == EAGAIN || errno == EWOULDBLOCK ? .timedOut : .closed }
             if n == 0 { throw .closed }
+            let bodyBefore = headerEnd.map { buffer.count - $0 } ?? 0
             buffer.append(contentsOf: chunk[..<n])
+            if let onBodyBytes {
+                let end = headerEnd ?? findHeaderEnd(buffer)
+                if let end, buffer.count - end > bodyBefore { onBodyBytes(buffer.count - end - bodyBefore) }
+            }
             if headerEnd == nil, buffer.count > 64 * 1024 { throw .malformed("header too long") }
         }
     }

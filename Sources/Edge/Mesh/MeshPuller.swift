@@ -4,13 +4,15 @@ import Mesh
 import Relay
 import Synchronization
 
-/// Fills one relayed stream (`upstreams:`) from the mesh, on its own threads: a control
-/// thread that reads the upstreams' catalogs and picks one (``PullPlanner``: no loops, no
-/// demoted peer), and one thread per rendition that long-polls the index, checks every
-/// entry's origin signature, fetches the chunk, checks its length and SHA-256, and only then
-/// records the entry (unchanged) and publishes the part into the store. An upstream that
-/// fails is left for the next eligible one, continuing after the last stored part; one that
-/// sends bad data ``demotionThreshold`` times is demoted for good.
+/// Fills one relayed stream (`upstreams:`) from the mesh, from every eligible upstream at
+/// once. A watcher thread per configured upstream reads its catalog (is it alive, what does
+/// it carry, through which boxes); the control thread plans (``PullPlanner``: no loops, no
+/// demoted peer) and keeps the eligible upstreams in the stream's ``PullDriver``; an index
+/// poll per upstream and rendition feeds it the entries whose origin signature verified.
+/// The driver's ``PullScheduler`` decides which upstream each chunk comes from, so a dead or
+/// silent upstream costs a re-request, not a stall. Bad data: a chunk that fails its
+/// SHA-256 or an index entry that fails its signature is dropped and counted, and an
+/// upstream is demoted for good after ``demotionThreshold`` of either.
 final class MeshPuller: Sendable {
     static let demotionThreshold = 3
 
@@ -22,15 +24,34 @@ final class MeshPuller: Sendable {
         var authenticator: MeshAuthenticator
         /// Longest index long-poll the upstreams hold (the client waits a little longer).
         var longPollSeconds: Double
+        var scheduler = MeshPuller.liveScheduler
     }
 
-    private struct State: Sendable {
-        var current: Upstream?
-        var entry: CatalogEntry?
+    /// Mesh chunks are only requested once some upstream has them, so an upstream silent
+    /// for one part duration is late: it is dropped for that chunk then, not later.
+    static let liveScheduler: PullSchedulerConfiguration = {
+        var configuration = PullSchedulerConfiguration()
+        configuration.silenceDurationFactor = 1.0
+        return configuration
+    }()
+
+    /// What the watcher last learnt of a configured upstream.
+    private struct Watch {
+        var endpoint: MeshHTTPClient.Endpoint
+        var catalog: MeshCatalog?
+        /// When its catalog was last read, if it has been since it last failed.
+        var aliveAt: Double?
+    }
+
+    private struct State {
+        var watches: [String: Watch] = [:]
+        var badIndexEntries: [String: Int] = [:]
+        var demoted: Set<UpstreamID> = []
         var generation = 0
-        var badData: [String: Int] = [:]
-        var demoted: Set<String> = []
-        var failedAt: [String: Date] = [:]
+        var driver: PullDriver?
+        var entry: CatalogEntry?
+        /// Upstreams in the current driver, by URL.
+        var active: [String: UpstreamID] = [:]
         var loggedExclusions: Set<String> = []
     }
 
@@ -52,14 +73,28 @@ final class MeshPuller: Sendable {
         self.logger = logger
     }
 
-    /// Starts the control thread.
+    /// Starts the watchers and the control thread.
     func start() {
-        spawn("mesh-\(settings.stream)") { [self] in controlLoop() }
+        for url in settings.upstreams {
+            guard let endpoint = MeshHTTPClient.Endpoint(baseURL: url) else {
+                logger.error("upstream \(url) is not an http://host:port URL; ignored")
+                continue
+            }
+            state.withLock { $0.watches[url] = Watch(endpoint: endpoint) }
+            spawn("mesh-\(settings.stream)-watch") { [self] in watch(url, endpoint) }
+        }
+        spawn("mesh-\(settings.stream)") { [self] in
+            while !isStopped {
+                plan()
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+        }
     }
 
-    /// Asks every thread to end (each within one long-poll) and withdraws the stream.
+    /// Asks every thread to end (each within one request) and withdraws the stream.
     func stop() {
         stopped.store(true, ordering: .relaxed)
+        state.withLock { $0.driver }?.stop()
         ledger.removeStream(settings.stream)
         store.removeStream(settings.stream)
     }
@@ -72,216 +107,239 @@ final class MeshPuller: Sendable {
         thread.start()
     }
 
-    // MARK: Control
+    func get(_ endpoint: MeshHTTPClient.Endpoint, _ target: String, timeoutSeconds: Double) throws -> MeshHTTPClient.Response {
+        let credential = settings.authenticator.headerValue(
+            nodeID: settings.nodeID, method: "GET", target: target, unixTimeSeconds: Int64(Date().timeIntervalSince1970))
+        return try MeshHTTPClient.get(endpoint, target: target, authorization: credential, timeoutSeconds: timeoutSeconds)
+    }
 
-    private func controlLoop() {
+    // MARK: Watching and planning
+
+    /// Reads an upstream's catalog every second while it answers, backing off while it does not.
+    private func watch(_ url: String, _ endpoint: MeshHTTPClient.Endpoint) {
+        var failures = 0
         while !isStopped {
-            if state.withLock({ $0.current == nil }) { selectUpstream() }
-            Thread.sleep(forTimeInterval: state.withLock { $0.current == nil } ? 0.5 : 0.1)
+            do {
+                let response = try get(endpoint, "/mesh/v1/catalog", timeoutSeconds: 1)
+                guard response.status == 200 else { throw MeshHTTPClient.Failure.malformed("HTTP \(response.status)") }
+                let catalog = try JSONDecoder().decode(MeshCatalog.self, from: Data(response.body))
+                state.withLock { state in
+                    state.watches[url]?.catalog = catalog
+                    state.watches[url]?.aliveAt = PullDriver.now()
+                }
+                failures = 0
+                Thread.sleep(forTimeInterval: 1)
+            } catch {
+                markDown(url, "catalog: \(error)")
+                failures += 1
+                Thread.sleep(forTimeInterval: min(0.25 * Double(1 << min(failures, 5)), 4))
+            }
         }
     }
 
-    private func selectUpstream() {
+    /// Brings the driver's upstreams in line with the eligible ones (installing the stream
+    /// the first time one is).
+    private func plan() {
+        let (watches, demoted) = state.withLock { ($0.watches, $0.demoted) }
         var catalogs: [UpstreamID: MeshCatalog] = [:]
-        var byID: [UpstreamID: Upstream] = [:]
-        var configured: [UpstreamID] = []
-        let (demoted, failedAt) = state.withLock { ($0.demoted, $0.failedAt) }
-        for url in settings.upstreams where !demoted.contains(url) {
-            guard let endpoint = MeshHTTPClient.Endpoint(baseURL: url),
-                  let response = try? get(endpoint, "/mesh/v1/catalog", timeoutSeconds: 2), response.status == 200,
-                  let catalog = try? JSONDecoder().decode(MeshCatalog.self, from: Data(response.body))
-            else { continue }
+        var urls: [UpstreamID: String] = [:]
+        var candidates: [UpstreamID] = []
+        for url in settings.upstreams {
+            guard let watch = watches[url], watch.aliveAt != nil, let catalog = watch.catalog else { continue }
             let id = UpstreamID(catalog.nodeID)
-            guard byID[id] == nil else { continue }
+            guard urls[id] == nil, !demoted.contains(id) else { continue }
             catalogs[id] = catalog
-            byID[id] = Upstream(url: url, endpoint: endpoint, nodeID: catalog.nodeID)
-            configured.append(id)
+            urls[id] = url
+            candidates.append(id)
         }
-        let plan = PullPlanner.plan(for: configured, stream: settings.stream, myNodeID: settings.nodeID, catalogs: catalogs)
+        let plan = PullPlanner.plan(for: candidates, stream: settings.stream, myNodeID: settings.nodeID, catalogs: catalogs)
         for (id, why) in plan.excluded {
             let note = "\(id): \(why)"
             if state.withLock({ $0.loggedExclusions.insert(note).inserted }) {
                 logger.warning("upstream \(id) not eligible for \(settings.stream): \(why)")
             }
         }
-        // Prefer upstreams that did not just fail; fall back to any eligible one.
-        let recent = { (id: UpstreamID) in failedAt[byID[id]!.url].map { Date().timeIntervalSince($0) < 2 } ?? false }
-        guard let chosen = plan.eligible.first(where: { !recent($0) }) ?? plan.eligible.first,
-              let upstream = byID[chosen], let entry = catalogs[chosen]?.entry(for: settings.stream)
-        else { return }
+        guard let first = plan.eligible.first, let entry = catalogs[first]?.entry(for: settings.stream) else { return }
         let relayed = entry.relayed(by: settings.nodeID)
-        let needsInstall = state.withLock { state in
-            let changed = state.entry.map { $0.renditions != entry.renditions || $0.originID != entry.originID } ?? true
-            state.current = upstream
-            if changed {
-                state.entry = entry
-                state.generation += 1
-            }
-            return changed
+        let installed = state.withLock { $0.entry }
+        if installed.map({ $0.renditions != entry.renditions || $0.originID != entry.originID }) ?? true {
+            install(relayed)
+        } else if installed?.path != relayed.path {
+            state.withLock { $0.entry = relayed }
+            ledger.updatePath(relayed)
         }
-        metrics.upstreamSwitches.labels(settings.stream).increment()
-        logger.info("pulling \(settings.stream) from \(upstream.nodeID) (\(upstream.url)), path \(relayed.path.joined(separator: " → "))")
-        if needsInstall { install(relayed) } else { ledger.updatePath(relayed) }
+        let eligible = Dictionary(uniqueKeysWithValues: plan.eligible.map { (urls[$0]!, $0) })
+        let (driver, generation, active, renditions) = state.withLock { ($0.driver, $0.generation, $0.active, $0.entry?.renditions ?? []) }
+        guard let driver else { return }
+        for (url, id) in eligible where active[url] == nil {
+            state.withLock { $0.active[url] = id }
+            driver.addUpstream(id, endpoint: watches[url]!.endpoint)
+            logger.info("pulling \(settings.stream) from \(id) (\(url)), path \(catalogs[id]?.entry(for: settings.stream)?.path.joined(separator: " → ") ?? "?")")
+            for rendition in renditions {
+                spawn("mesh-\(settings.stream)-\(rendition.name)") { [self] in
+                    IndexPoll(puller: self, driver: driver, url: url, upstream: id, endpoint: watches[url]!.endpoint,
+                              rendition: rendition.name, generation: generation).run()
+                }
+            }
+        }
+        for (url, id) in active where eligible[url] == nil { deactivate(url, id, driver: driver) }
     }
 
-    /// Registers the stream as the catalog describes it and starts a thread per rendition.
+    /// Registers the stream as the catalog describes it and starts a new driver for it.
     private func install(_ entry: CatalogEntry) {
-        let generation = state.withLock { $0.generation }
+        let context = PullDriver.Context(
+            stream: settings.stream, nodeID: settings.nodeID, verifier: settings.verifier, authenticator: settings.authenticator,
+            metrics: metrics, logger: logger,
+            onDemoted: { [self] id in demote(id) },
+            onGap: { [self] why in resync(why) })
+        let driver = PullDriver(context: context, publisher: PartPublisher(stream: settings.stream, store: store, ledger: ledger),
+                                configuration: settings.scheduler)
+        let old = state.withLock { state -> PullDriver? in
+            defer {
+                state.generation += 1
+                state.driver = driver
+                state.entry = entry
+                state.active = [:]
+            }
+            return state.driver
+        }
+        old?.stop()
         store.removeStream(settings.stream)
         do { try store.addStream(SigningSink.storeDescriptor(entry)) } catch {
             logger.error("cannot register relayed stream \(settings.stream): \(error)")
             return
         }
         ledger.setStream(entry)
-        for rendition in entry.renditions {
-            spawn("mesh-\(settings.stream)-\(rendition.name)") { [self] in
-                RenditionPull(puller: self, rendition: rendition.name, generation: generation).run()
-            }
-        }
+        driver.start()
     }
 
-    // MARK: For the rendition threads
+    private func deactivate(_ url: String, _ id: UpstreamID, driver: PullDriver) {
+        let removed = state.withLock { $0.active.removeValue(forKey: url) != nil }
+        guard removed else { return }
+        driver.removeUpstream(id)
+        metrics.upstreamSwitches.labels(settings.stream).increment()
+    }
+
+    // MARK: For the index polls and the driver
+
+    /// True while the poll's generation is current and its upstream is in the driver.
+    fileprivate func isActive(_ url: String, generation: Int) -> Bool {
+        !isStopped && state.withLock { $0.generation == generation && $0.active[url] != nil }
+    }
 
     fileprivate var stream: String { settings.stream }
     fileprivate var verifier: IndexVerifier { settings.verifier }
     fileprivate var longPollSeconds: Double { settings.longPollSeconds }
+    fileprivate var storeForPoll: ChunkStore { store }
+    fileprivate var ledgerForPoll: MeshLedger { ledger }
 
-    /// The upstream to use now, nil while none is chosen; `isCurrent` false once the
-    /// generation is over (the thread ends).
-    fileprivate func upstream(generation: Int) -> (isCurrent: Bool, upstream: Upstream?) {
-        if isStopped { return (false, nil) }
-        return state.withLock { ($0.generation == generation, $0.current) }
-    }
-
-    fileprivate func get(_ endpoint: MeshHTTPClient.Endpoint, _ target: String, timeoutSeconds: Double) throws -> MeshHTTPClient.Response {
-        let credential = settings.authenticator.headerValue(
-            nodeID: settings.nodeID, method: "GET", target: target, unixTimeSeconds: Int64(Date().timeIntervalSince1970))
-        return try MeshHTTPClient.get(endpoint, target: target, authorization: credential, timeoutSeconds: timeoutSeconds)
-    }
-
-    /// A request to the upstream failed: leave it for another.
-    fileprivate func failed(_ upstream: Upstream, _ why: String) {
-        let changed = state.withLock { state -> Bool in
-            guard state.current?.url == upstream.url else { return false }
-            state.current = nil
-            state.failedAt[upstream.url] = Date()
-            return true
+    /// A request to the upstream failed: out of the driver until its catalog answers again.
+    fileprivate func markDown(_ url: String, _ why: String) {
+        let (id, driver) = state.withLock { state -> (UpstreamID?, PullDriver?) in
+            state.watches[url]?.aliveAt = nil
+            return (state.active[url], state.driver)
         }
-        if changed { logger.warning("upstream \(upstream.nodeID) (\(upstream.url)) failed: \(why); choosing again") }
+        guard let id, let driver else { return }
+        logger.warning("upstream \(id) (\(url)) failed: \(why); pulling from the others")
+        deactivate(url, id, driver: driver)
     }
 
-    /// Data from the upstream failed verification: counted; demoted at the threshold.
-    fileprivate func badData(_ upstream: Upstream, _ why: String) {
-        metrics.verificationFailures.labels(upstream.nodeID).increment()
+    /// An index entry from the upstream failed verification: counted; demoted at the threshold.
+    fileprivate func badIndexEntry(_ url: String, _ id: UpstreamID, _ why: String) {
+        metrics.verificationFailures.labels(id.nodeID).increment()
         let count = state.withLock { state -> Int in
-            state.badData[upstream.url, default: 0] += 1
-            return state.badData[upstream.url]!
+            state.badIndexEntries[url, default: 0] += 1
+            return state.badIndexEntries[url]!
         }
-        logger.warning("bad data from upstream \(upstream.nodeID) (\(upstream.url)): \(why) (\(count) so far); dropped")
-        guard count == Self.demotionThreshold else { return }
-        state.withLock { state in
-            state.demoted.insert(upstream.url)
-            if state.current?.url == upstream.url { state.current = nil }
+        logger.warning("bad index entry from upstream \(id) (\(url)): \(why) (\(count) so far); dropped")
+        if count == Self.demotionThreshold {
+            metrics.demotions.labels(id.nodeID).increment()
+            logger.error("upstream \(id) (\(url)) demoted: \(count) index entries failed verification")
+            demote(id)
         }
-        metrics.demotions.labels(upstream.nodeID).increment()
-        logger.error("upstream \(upstream.nodeID) (\(upstream.url)) demoted: \(count) chunks failed verification")
     }
 
-    /// The store refused a part (a gap in the timeline): start the stream over from the
-    /// upstream's newest segment.
-    fileprivate func resync(generation: Int, _ why: String) {
-        let entry: CatalogEntry? = state.withLock { state in
-            guard state.generation == generation else { return nil }
-            state.generation += 1
-            return state.entry
+    private func demote(_ id: UpstreamID) {
+        let (driver, urls) = state.withLock { state in
+            state.demoted.insert(id)
+            return (state.driver, state.active.filter { $0.value == id }.map(\.key))
         }
-        guard let entry else { return }
+        guard let driver else { return }
+        for url in urls { deactivate(url, id, driver: driver) }
+    }
+
+    /// The store refused a part, or a chunk was given up: start the stream over.
+    private func resync(_ why: String) {
+        guard let entry = state.withLock({ $0.entry }), !isStopped else { return }
         logger.warning("relayed stream \(settings.stream) starts over: \(why)")
-        install(entry.relayed(by: settings.nodeID))
+        install(entry)
     }
-
-    fileprivate func published(_ part: ChunkID, from upstream: Upstream) {
-        metrics.chunksPulled.labels(settings.stream).increment()
-        if part.mediaSequence == 0 || part.partIndex == 0 { try? store.setProducing(stream: settings.stream, true) }
-    }
-
-    fileprivate var ledgerForPull: MeshLedger { ledger }
-    fileprivate var storeForPull: ChunkStore { store }
 }
 
-/// One rendition's pull loop (one thread, one generation of the stream).
-private struct RenditionPull {
+/// One upstream's index of one rendition, long-polled for one generation of the stream:
+/// entries whose origin signature verifies go to the driver; the init section is fetched
+/// (and verified) first if the store has none yet.
+private struct IndexPoll {
     let puller: MeshPuller
+    let driver: PullDriver
+    let url: String
+    let upstream: UpstreamID
+    let endpoint: MeshHTTPClient.Endpoint
     let rendition: String
     let generation: Int
 
+    private enum PollError: Error {
+        case transport(String)
+        case badData(String)
+    }
+
     func run() {
         var after: ChunkID?
-        var initSHA: [UInt8]?
-        while true {
-            let (isCurrent, upstream) = puller.upstream(generation: generation)
-            guard isCurrent else { return }
-            guard let upstream else {
-                Thread.sleep(forTimeInterval: 0.05)
-                continue
-            }
-            do {
-                if initSHA == nil { initSHA = try fetchInit(upstream) }
-                guard initSHA != nil else { continue }
-                try pullIndex(upstream, after: &after)
-            } catch let failure as PullError {
-                switch failure {
-                case .transport(let why): puller.failed(upstream, why)
-                case .badData(let why): puller.badData(upstream, why)
-                case .gap(let why):
-                    puller.resync(generation: generation, why)
-                    return
-                }
-                Thread.sleep(forTimeInterval: 0.05)
+        while puller.isActive(url, generation: generation), driver.isRunning {
+            do throws(PollError) {
+                if driver.needsInit(rendition) { try fetchInit() }
+                try poll(after: &after)
             } catch {
-                puller.failed(upstream, "\(error)")
+                switch error {
+                case .transport(let why):
+                    return puller.markDown(url, why)
+                case .badData(let why):
+                    puller.badIndexEntry(url, upstream, why)
+                    Thread.sleep(forTimeInterval: 0.05)
+                }
             }
         }
     }
 
-    enum PullError: Error {
-        case transport(String)
-        case badData(String)
-        case gap(String)
-    }
-
-    private func fetch(_ upstream: Upstream, _ target: String, timeoutSeconds: Double = 5) throws(PullError) -> [UInt8] {
+    private func fetch(_ target: String, timeoutSeconds: Double = 5) throws(PollError) -> [UInt8] {
         let response: MeshHTTPClient.Response
-        do { response = try puller.get(upstream.endpoint, target, timeoutSeconds: timeoutSeconds) } catch {
+        do { response = try puller.get(endpoint, target, timeoutSeconds: timeoutSeconds) } catch {
             throw .transport("\(target): \(error)")
         }
         guard response.status == 200 else { throw .transport("\(target): HTTP \(response.status)") }
         return response.body
     }
 
-    private func fetchInit(_ upstream: Upstream) throws(PullError) -> [UInt8]? {
+    private func fetchInit() throws(PollError) {
         let stream = puller.stream
-        let line = try fetch(upstream, "/mesh/v1/index/\(stream)/\(rendition)/init")
+        let line = try fetch("/mesh/v1/index/\(stream)/\(rendition)/init")
         let signed: SignedIndexEntry
         do { signed = try JSONDecoder().decode(SignedIndexEntry.self, from: Data(line)) } catch {
             throw .badData("init entry: \(error)")
         }
         guard signed.entry.id == MeshLedger.initID(stream: stream, rendition: rendition) else { throw .badData("init entry names \(signed.entry.id)") }
-        let bytes = try fetch(upstream, "/mesh/v1/chunks/\(stream)/\(rendition)/init")
+        let bytes = try fetch("/mesh/v1/chunks/\(stream)/\(rendition)/init")
         do { try puller.verifier.verify(entry: signed, bytes: bytes) } catch { throw .badData("init section: \(error)") }
-        puller.ledgerForPull.recordInit(signed)
-        do { try puller.storeForPull.setInit(stream: stream, rendition: rendition, bytes: bytes) } catch {
-            throw .gap("init section refused: \(error)")
-        }
-        return signed.entry.sha256
+        puller.ledgerForPoll.recordInit(signed)
+        try? puller.storeForPoll.setInit(stream: stream, rendition: rendition, bytes: bytes)
+        driver.initDone(rendition)
     }
 
-    private func pullIndex(_ upstream: Upstream, after: inout ChunkID?) throws(PullError) {
+    private func poll(after: inout ChunkID?) throws(PollError) {
         let stream = puller.stream
         let query = after.map { "?after=\($0.mediaSequence).\($0.partIndex)" } ?? ""
-        let body = try fetch(upstream, "/mesh/v1/index/\(stream)/\(rendition)\(query)", timeoutSeconds: puller.longPollSeconds + 3)
+        let body = try fetch("/mesh/v1/index/\(stream)/\(rendition)\(query)", timeoutSeconds: puller.longPollSeconds + 2)
         for line in body.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
-            guard puller.upstream(generation: generation).isCurrent else { return }
             let signed: SignedIndexEntry
             do { signed = try JSONDecoder().decode(SignedIndexEntry.self, from: Data(line)) } catch {
                 throw .badData("index entry: \(error)")
@@ -289,34 +347,12 @@ private struct RenditionPull {
             let id = signed.entry.id
             guard id.stream == stream, id.rendition == rendition else { throw .badData("index entry for \(id)") }
             if let after, !id.isAfter(after) { continue }
-            do { try puller.verifier.verify(signed) } catch { throw .badData("index entry \(id): \(error)") }
-            let bytes = try fetch(upstream, "/mesh/v1/chunks/\(stream)/\(rendition)/\(id.mediaSequence).\(id.partIndex)")
-            do { try puller.verifier.verify(entry: signed, bytes: bytes) } catch { throw .badData("chunk \(id): \(error)") }
-            try publish(signed, bytes: bytes, after: after)
             after = id
-            puller.published(id, from: upstream)
+            do { try puller.verifier.verify(signed) } catch {
+                puller.badIndexEntry(url, upstream, "index entry \(id): \(error)")
+                continue
+            }
+            driver.indexed(signed, from: upstream)
         }
     }
-
-    private func publish(_ signed: SignedIndexEntry, bytes: [UInt8], after: ChunkID?) throws(PullError) {
-        let entry = signed.entry
-        let part = ChunkPart(
-            mediaSequence: Int(entry.id.mediaSequence), partIndex: Int(entry.id.partIndex),
-            durationSeconds: Double(entry.durationMicroseconds) / 1_000_000, isIndependent: entry.isIndependent,
-            presentationTime: PresentationTime(value: entry.presentationTimeValue,
-                                               timeBase: TimeBase(numerator: 1, denominator: Int32(clamping: entry.timescaleHz))),
-            bytes: bytes)
-        // The entry first, so an index long-poll never names a part the store lacks for long.
-        puller.ledgerForPull.record(signed)
-        do { try puller.storeForPull.appendPart(stream: puller.stream, rendition: rendition, part: part) } catch {
-            throw .gap("part \(entry.id) after \(after.map { "\($0)" } ?? "nothing"): \(error)")
-        }
-    }
-}
-
-/// An upstream as the puller uses it: its configured URL and the node id its catalog gave.
-private struct Upstream: Sendable {
-    var url: String
-    var endpoint: MeshHTTPClient.Endpoint
-    var nodeID: String
 }
