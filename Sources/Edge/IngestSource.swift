@@ -25,7 +25,8 @@ enum IngestSource {
             // A file plays as a live channel would: at real time.
             return IngestPlan(source: try SourceSpec.parse(path, realtime: true))
         case .url(let url):
-            guard let key = stream.ingestKey else { return IngestPlan(source: try SourceSpec.parse(url)) }
+            // A generated (lavfi:) source paces itself to real time as a live feed would.
+            guard let key = stream.ingestKey else { return IngestPlan(source: try SourceSpec.parse(url, realtime: url.hasPrefix("lavfi:"))) }
             if url.hasPrefix("rtmp://") {
                 var gate = try rtmpGate(url: url, key: key, stream: stream.name)
                 gate.internalPort = try internalPort()

@@ -74,9 +74,11 @@ extension PullScheduler {
         else { return }
         let primary = pending[p].attempts[0]
         let finish = predictedFinishSeconds(of: primary, now: now)
+        // Only to an idle upstream: when every upstream is busy (a backlog), a duplicate
+        // transfer takes the bandwidth the other chunks need and delays them all.
         guard finish > pending[p].deadlineSeconds(configuration),
               let alternative = bestUpstream(for: p, now: now, excluding: primary.upstream),
-              alternative.completionSeconds < finish
+              alternative.completionSeconds < finish, requestCount(to: alternative.id) == 0
         else { return }
         pending[p].attempts.append(Attempt(upstream: alternative.id, at: now, isHedge: true))
         noteAssigned(alternative.id, at: now)

@@ -93,6 +93,8 @@ extension NodeConfigReader {
         let path = entry.path.key("source")
         guard let text = entry.string("source", required: true) else { return nil }
         if text == "demo" { return .demo }
+        // A generated source (a libavfilter graph), played at real time: test feeds and benchmarks.
+        if text.hasPrefix("lavfi:"), text.count > 6 { return .url(text) }
         guard let schemeEnd = text.range(of: "://") else {
             guard !text.isEmpty else {
                 diagnostics.report(path, "must not be empty")

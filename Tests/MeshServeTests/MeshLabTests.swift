@@ -46,19 +46,20 @@ struct MeshLabTests {
 
     @Test("a relay with two upstreams: one is SIGKILLed mid-stream, the player misses no part")
     func failoverOnKill() async throws {
-        try await failover(label: "kill") { diamond in diamond.left.kill() }
+        try await failover(label: "kill") { _, victim in victim.box.kill() }
     }
 
     @Test("a relay with two upstreams: one is blackholed (link down) mid-stream, the player misses no part")
     func failoverOnBlackhole() async throws {
-        try await failover(label: "blackhole") { diamond in
-            try diamond.lab.setLink(diamond.leftToEdge, on: diamond.leftToEdge.a, up: false)
+        try await failover(label: "blackhole") { diamond, victim in
+            try diamond.lab.setLink(victim.link, on: victim.link.a, up: false)
         }
     }
 
     /// origin → left, right → edge; the edge pulls from both. A follower on the edge reads
-    /// every part for 14 s; `fault` strikes the left relay after 5 s.
-    private func failover(label: String, fault: @escaping @Sendable (Diamond) throws -> Void) async throws {
+    /// every part for 14 s; after 5 s `fault` strikes the relay that carried more of the
+    /// edge's chunks in the seconds before (so that the fault is felt).
+    private func failover(label: String, fault: @escaping @Sendable (Diamond, Diamond.Victim) throws -> Void) async throws {
         let scratch = try Scratch(label)
         defer { scratch.remove() }
         let diamond = try await Diamond(scratch: scratch)
@@ -68,8 +69,9 @@ struct MeshLabTests {
         let follower = PartFollower(host: "127.0.0.1", port: LabBox.port, stream: "live", rendition: "180p")
         let lab = diamond.lab, edgeHost = diamond.edge.host
         async let report = lab.perform(in: edgeHost) { follower.follow(seconds: 14) }
-        try await Task.sleep(for: .seconds(5))
-        try fault(diamond)
+        try await Task.sleep(for: .seconds(2))
+        let victim = try await diamond.busierRelay(overSeconds: 3)
+        try fault(diamond, victim)
         let result = try await report
         print("failover on \(label): \(result)")
         #expect(result.missing.isEmpty, "\(result)\nedge log:\n\(diamond.edge.log)")
@@ -109,8 +111,11 @@ struct Diamond: @unchecked Sendable {
     let leftToEdge: NetworkLab.Link
     let rightToEdge: NetworkLab.Link
 
-    init(scratch: Scratch, profile: String = "tiny") async throws {
+    /// `beforeEdge` runs once the origin and the two relays serve, before the edge starts.
+    init(scratch: Scratch, profile: String = "tiny", source: String = "demo",
+         beforeEdge: (NetworkLab, _ left: LabBox, _ right: LabBox, _ leftToEdge: NetworkLab.Link, _ rightToEdge: NetworkLab.Link) async throws -> Void = { _, _, _, _, _ in }) async throws {
         try scratch.writeTinyProfile()
+        try LabBox.writeBenchProfile(in: scratch)
         let (publicKey, _) = try await RelayPullTests.keys(in: scratch)
         let lab = try NetworkLab()
         var started: [LabBox] = []
@@ -119,7 +124,7 @@ struct Diamond: @unchecked Sendable {
             let ol = try lab.link(o, l), or = try lab.link(o, r)
             leftToEdge = try lab.link(l, e)
             rightToEdge = try lab.link(r, e)
-            origin = try await LabBox("origin", on: o, lab: lab, config: LabBox.originConfig(profile: profile, scratch: scratch), in: scratch)
+            origin = try await LabBox("origin", on: o, lab: lab, config: LabBox.originConfig(profile: profile, source: source, scratch: scratch), in: scratch)
             started.append(origin)
             left = try await LabBox("left", on: l, lab: lab, config: LabBox.relayConfig(
                 nodeID: "left", upstreams: [LabBox.url(ol.address(of: o))], publicKey: publicKey, scratch: scratch), in: scratch)
@@ -127,6 +132,7 @@ struct Diamond: @unchecked Sendable {
             right = try await LabBox("right", on: r, lab: lab, config: LabBox.relayConfig(
                 nodeID: "right", upstreams: [LabBox.url(or.address(of: o))], publicKey: publicKey, scratch: scratch), in: scratch)
             started.append(right)
+            try await beforeEdge(lab, left, right, leftToEdge, rightToEdge)
             edge = try await LabBox("edge", on: e, lab: lab, config: LabBox.relayConfig(
                 nodeID: "edge", upstreams: [LabBox.url(leftToEdge.address(of: l)), LabBox.url(rightToEdge.address(of: r))],
                 publicKey: publicKey, scratch: scratch), in: scratch)
@@ -136,6 +142,21 @@ struct Diamond: @unchecked Sendable {
             throw error
         }
         self.lab = lab
+    }
+
+    /// A relay to fault, the link from it to the edge, and the relay that survives.
+    struct Victim: Sendable {
+        var box: LabBox
+        var link: NetworkLab.Link
+        var survivor: LabBox
+    }
+
+    /// The relay that delivered more of the edge's chunk bytes over the next `seconds`.
+    func busierRelay(overSeconds seconds: Double) async throws -> Victim {
+        let perUpstream = try await LabMetrics.chunkRate(of: edge.host, lab: lab, seconds: seconds).1
+        return (perUpstream["left"] ?? 0) >= (perUpstream["right"] ?? 0)
+            ? Victim(box: left, link: leftToEdge, survivor: right)
+            : Victim(box: right, link: rightToEdge, survivor: left)
     }
 
     /// Kills every box and removes the namespaces.

@@ -27,6 +27,8 @@ enum MeshHTTPClient {
     struct Response {
         var status: Int
         var body: [UInt8]
+        /// Bytes the exchange put on the connection, both ways: request, response head and body.
+        var wireBytes = 0
     }
 
     enum Failure: Error, CustomStringConvertible {
@@ -72,8 +74,11 @@ enum MeshHTTPClient {
         if let authorization { head += "Authorization: \(authorization)\r\n" }
         if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
         head += "\r\n"
-        try sendAll(fd, Array(head.utf8) + (body ?? []))
-        return try readResponse(fd, onBodyBytes: onBodyBytes)
+        let request = Array(head.utf8) + (body ?? [])
+        try sendAll(fd, request)
+        var response = try readResponse(fd, onBodyBytes: onBodyBytes)
+        response.wireBytes += request.count
+        return response
     }
 
     private static func connect(_ endpoint: Endpoint, timeoutSeconds: Double) throws(Failure) -> Int32 {
@@ -134,7 +139,7 @@ enum MeshHTTPClient {
                 guard length <= maximumBodyBytes else { throw .malformed("body of \(length) bytes") }
             }
             if let end = headerEnd, buffer.count - end >= length {
-                return Response(status: status, body: Array(buffer[end..<(end + length)]))
+                return Response(status: status, body: Array(buffer[end..<(end + length)]), wireBytes: end + length)
             }
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n < 0 { throw errno == EAGAIN || errno == EWOULDBLOCK ? .timedOut : .closed }

@@ -12,6 +12,11 @@ struct MeshMetrics: Sendable {
     let demotions: MetricFamily<Counter>
     /// Failovers from one upstream to another (or re-plans after an error), per stream.
     let upstreamSwitches: MetricFamily<Counter>
+    /// Bytes of verified chunks received, per upstream: how a relay spreads its pull.
+    let upstreamChunkBytes: MetricFamily<Counter>
+    /// Bytes the puller's requests put on the wire (both ways), by kind: `chunk` (media) or
+    /// `catalog`, `index`, `init`, `peers` (control): the mesh's overhead.
+    let pullWireBytes: MetricFamily<Counter>
 
     init(registry: MetricsRegistry) {
         unauthorized = registry.counter(
@@ -29,5 +34,12 @@ struct MeshMetrics: Sendable {
         upstreamSwitches = registry.counter(
             "mutstream_mesh_upstream_switches_total", help: "Times a relayed stream chose another upstream.",
             labelNames: ["stream"])
+        upstreamChunkBytes = registry.counter(
+            "mutstream_mesh_upstream_chunk_bytes_total", help: "Bytes of verified chunks received from each upstream.",
+            labelNames: ["upstream"])
+        pullWireBytes = registry.counter(
+            "mutstream_mesh_pull_wire_bytes_total",
+            help: "Bytes of mesh pull requests and responses on the wire, by kind (chunk, catalog, index, init, peers).",
+            labelNames: ["kind"])
     }
 }

@@ -107,20 +107,24 @@ final class MeshPuller: Sendable {
         thread.start()
     }
 
-    func get(_ endpoint: MeshHTTPClient.Endpoint, _ target: String, timeoutSeconds: Double) throws -> MeshHTTPClient.Response {
+    /// A control request (catalog, index, init), counted in the mesh's overhead by `kind`.
+    func get(_ endpoint: MeshHTTPClient.Endpoint, _ target: String, kind: String, timeoutSeconds: Double) throws -> MeshHTTPClient.Response {
         let credential = settings.authenticator.headerValue(
             nodeID: settings.nodeID, method: "GET", target: target, unixTimeSeconds: Int64(Date().timeIntervalSince1970))
-        return try MeshHTTPClient.get(endpoint, target: target, authorization: credential, timeoutSeconds: timeoutSeconds)
+        let response = try MeshHTTPClient.get(endpoint, target: target, authorization: credential, timeoutSeconds: timeoutSeconds)
+        metrics.pullWireBytes.labels(kind).increment(by: UInt64(response.wireBytes))
+        return response
     }
 
     // MARK: Watching and planning
 
-    /// Reads an upstream's catalog every second while it answers, backing off while it does not.
+    /// Reads an upstream's catalog every second (every five while it is in use), backing off
+    /// while it does not answer.
     private func watch(_ url: String, _ endpoint: MeshHTTPClient.Endpoint) {
         var failures = 0
         while !isStopped {
             do {
-                let response = try get(endpoint, "/mesh/v1/catalog", timeoutSeconds: 1)
+                let response = try get(endpoint, "/mesh/v1/catalog", kind: "catalog", timeoutSeconds: 1)
                 guard response.status == 200 else { throw MeshHTTPClient.Failure.malformed("HTTP \(response.status)") }
                 let catalog = try JSONDecoder().decode(MeshCatalog.self, from: Data(response.body))
                 state.withLock { state in
@@ -128,7 +132,11 @@ final class MeshPuller: Sendable {
                     state.watches[url]?.aliveAt = PullDriver.now()
                 }
                 failures = 0
-                Thread.sleep(forTimeInterval: 1)
+                // While the upstream is in use its index polls and chunk requests watch over
+                // it; its catalog is only re-read for changes (a slower beat keeps the mesh's
+                // control traffic small).
+                let inUse = state.withLock { $0.active[url] != nil }
+                Thread.sleep(forTimeInterval: inUse ? 5 : 1)
             } catch {
                 markDown(url, "catalog: \(error)")
                 failures += 1
@@ -311,9 +319,9 @@ private struct IndexPoll {
         }
     }
 
-    private func fetch(_ target: String, timeoutSeconds: Double = 5) throws(PollError) -> [UInt8] {
+    private func fetch(_ target: String, kind: String, timeoutSeconds: Double = 5) throws(PollError) -> [UInt8] {
         let response: MeshHTTPClient.Response
-        do { response = try puller.get(endpoint, target, timeoutSeconds: timeoutSeconds) } catch {
+        do { response = try puller.get(endpoint, target, kind: kind, timeoutSeconds: timeoutSeconds) } catch {
             throw .transport("\(target): \(error)")
         }
         guard response.status == 200 else { throw .transport("\(target): HTTP \(response.status)") }
@@ -322,13 +330,13 @@ private struct IndexPoll {
 
     private func fetchInit() throws(PollError) {
         let stream = puller.stream
-        let line = try fetch("/mesh/v1/index/\(stream)/\(rendition)/init")
+        let line = try fetch("/mesh/v1/index/\(stream)/\(rendition)/init", kind: "init")
         let signed: SignedIndexEntry
         do { signed = try JSONDecoder().decode(SignedIndexEntry.self, from: Data(line)) } catch {
             throw .badData("init entry: \(error)")
         }
         guard signed.entry.id == MeshLedger.initID(stream: stream, rendition: rendition) else { throw .badData("init entry names \(signed.entry.id)") }
-        let bytes = try fetch("/mesh/v1/chunks/\(stream)/\(rendition)/init")
+        let bytes = try fetch("/mesh/v1/chunks/\(stream)/\(rendition)/init", kind: "init")
         do { try puller.verifier.verify(entry: signed, bytes: bytes) } catch { throw .badData("init section: \(error)") }
         puller.ledgerForPoll.recordInit(signed)
         try? puller.storeForPoll.setInit(stream: stream, rendition: rendition, bytes: bytes)
@@ -338,7 +346,7 @@ private struct IndexPoll {
     private func poll(after: inout ChunkID?) throws(PollError) {
         let stream = puller.stream
         let query = after.map { "?after=\($0.mediaSequence).\($0.partIndex)" } ?? ""
-        let body = try fetch("/mesh/v1/index/\(stream)/\(rendition)\(query)", timeoutSeconds: puller.longPollSeconds + 2)
+        let body = try fetch("/mesh/v1/index/\(stream)/\(rendition)\(query)", kind: "index", timeoutSeconds: puller.longPollSeconds + 2)
         for line in body.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
             let signed: SignedIndexEntry
             do { signed = try JSONDecoder().decode(SignedIndexEntry.self, from: Data(line)) } catch {

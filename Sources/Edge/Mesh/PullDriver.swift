@@ -227,12 +227,14 @@ final class PullDriver: @unchecked Sendable {
             if case .connect = error { return .chunkFailed(chunk, from: upstream, reason: .refused(statusCode: nil)) }
             return .chunkFailed(chunk, from: upstream, reason: .reset)
         }
+        context.metrics.pullWireBytes.labels("chunk").increment(by: UInt64(response.wireBytes))
         guard response.status == 200 else { return .chunkFailed(chunk, from: upstream, reason: .refused(statusCode: response.status)) }
         do { try context.verifier.verify(entry: signed, bytes: response.body) } catch {
             context.metrics.verificationFailures.labels(upstream.nodeID).increment()
             context.logger.warning("chunk \(chunk) from \(upstream) failed verification: \(error); dropped")
             return .verificationFailed(chunk, from: upstream)
         }
+        context.metrics.upstreamChunkBytes.labels(upstream.nodeID).increment(by: UInt64(response.body.count))
         condition.lock()
         delivered[DownloadKey(chunk: chunk, upstream: upstream)] = response.body
         condition.unlock()

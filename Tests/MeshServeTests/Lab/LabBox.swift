@@ -50,13 +50,13 @@ final class LabBox: @unchecked Sendable {
         """
     }
 
-    /// Origin configuration: the demo source through `profile`, signed.
-    static func originConfig(profile: String = "tiny", scratch: Scratch) -> String {
+    /// Origin configuration: `source` (the demo by default) through `profile`, signed.
+    static func originConfig(profile: String = "tiny", source: String = "demo", scratch: Scratch) -> String {
         """
         node_id: origin
         profiles_dir: \(scratch.url.path)
         streams:
-          - { name: live, source: demo, profile: \(profile) }
+          - { name: live, source: "\(source)", profile: \(profile) }
         mesh:
           secret_file: \(scratch.path("mesh.secret"))
           signing_key_file: \(scratch.path("origin.key"))
@@ -66,4 +66,25 @@ final class LabBox: @unchecked Sendable {
     }
 
     static func url(_ address: String) -> String { "http://\(address):\(port)" }
+
+    /// A stream at a realistic rate that two shared cores encode in real time next to three
+    /// relays: noise (so the encoder spends its bitrate) through x264 ultrafast, two rungs,
+    /// 0.5-s parts as in the shipped profiles. For the mesh benchmark.
+    static let benchSource = "lavfi:testsrc2=size=640x360:rate=24,noise=alls=25:allf=t+u"
+
+    static func writeBenchProfile(in scratch: Scratch) throws {
+        try scratch.write("bench.yaml", """
+            name: bench
+            segment_seconds: 2
+            part_seconds: 0.5
+            frame_rate: 24
+            video:
+              codec: h264
+              speed: 8
+              renditions:
+                - { name: 360p, width: 640, height: 360, bitrate_kbps: 1500 }
+                - { name: 180p, width: 320, height: 180, bitrate_kbps: 400 }
+
+            """)
+    }
 }

@@ -71,14 +71,14 @@ final class NetworkLab: @unchecked Sendable {
         return link
     }
 
-    /// Shapes what `from` sends over the link with a token bucket (tbf) at `kbitPerSecond`;
-    /// calling it again changes the rate in place.
-    func shape(_ link: Link, from host: Host, kbitPerSecond: Int) throws {
+    /// Shapes what `from` sends over the link with a token bucket (tbf) at `kbitPerSecond`,
+    /// queueing up to `queueMilliseconds` at that rate; calling it again changes it in place.
+    func shape(_ link: Link, from host: Host, kbitPerSecond: Int, queueMilliseconds: Int = 200) throws {
         // A burst of ~10 ms at the rate (at least a few packets) keeps the rate honest at small
-        // time scales; the queue holds up to 200 ms.
+        // time scales.
         let burstBytes = max(kbitPerSecond * 1000 / 8 / 100, 6_000)
         try Self.run(Self.tc, ["-n", host.namespace, "qdisc", "replace", "dev", link.device(on: host), "root", "tbf",
-                               "rate", "\(kbitPerSecond)kbit", "burst", "\(burstBytes)", "latency", "200ms"])
+                               "rate", "\(kbitPerSecond)kbit", "burst", "\(burstBytes)", "latency", "\(queueMilliseconds)ms"])
     }
 
     /// Takes `host`'s end of the link down (a blackhole: nothing crosses, nobody is told) or up.
