@@ -56,6 +56,58 @@ struct MeshLabTests {
         }
     }
 
+    @Test("issue 6: a relay behind a narrow link is relayed only the renditions that fit; a wide one gets all")
+    func narrowLinkGetsFewerRenditions() async throws {
+        let scratch = try Scratch("narrow")
+        defer { scratch.remove() }
+        try LabBox.writeBenchProfile(in: scratch)
+        let (publicKey, _) = try await RelayPullTests.keys(in: scratch)
+        let lab = try NetworkLab()
+        defer { lab.tearDown() }
+        let originHost = try lab.addHost("origin"), wideHost = try lab.addHost("wide"), narrowHost = try lab.addHost("narrow")
+        let toWide = try lab.link(originHost, wideHost), toNarrow = try lab.link(originHost, narrowHost)
+        // The bench ladder: 360p at 1.5 Mbit/s and 180p at 0.4; the narrow link carries 1 Mbit/s.
+        try lab.shape(toNarrow, from: originHost, kbitPerSecond: 1000)
+        let origin = try await LabBox("origin", on: originHost, lab: lab, config: LabBox.originConfig(
+            profile: "bench", source: LabBox.benchSource, scratch: scratch), in: scratch)
+        defer { origin.kill() }
+        let wide = try await LabBox("wide", on: wideHost, lab: lab, config: LabBox.relayConfig(
+            nodeID: "wide", upstreams: [LabBox.url(toWide.address(of: originHost))], publicKey: publicKey, scratch: scratch), in: scratch)
+        defer { wide.kill() }
+        let narrow = try await LabBox("narrow", on: narrowHost, lab: lab, config: LabBox.relayConfig(
+            nodeID: "narrow", upstreams: [LabBox.url(toNarrow.address(of: originHost))], publicKey: publicKey, scratch: scratch), in: scratch)
+        defer { narrow.kill() }
+
+        func variants(_ box: LabBox) async throws -> [String] {
+            try await lab.perform(in: box.host) {
+                guard let r = try? TestHTTP.get(host: "127.0.0.1", LabBox.port, "/live/live/master.m3u8", timeoutSeconds: 3), r.status == 200 else { return [] }
+                return String(decoding: r.body, as: UTF8.self).split(separator: "\n").filter { $0.hasSuffix("/index.m3u8") }
+                    .map { String($0.split(separator: "/").first ?? "") }
+            }
+        }
+        // The narrow relay first pulls everything, measures its link, reports it with its
+        // next catalog request, and is then offered 180p only.
+        let deadline = Date().addingTimeInterval(45)
+        var narrowVariants: [String] = []
+        while Date() < deadline {
+            narrowVariants = try await variants(narrow)
+            if narrowVariants == ["180p"] { break }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(narrowVariants == ["180p"], "narrow relay serves \(narrowVariants)\n\(narrow.log)")
+        #expect(Set(try await variants(wide)) == ["360p", "180p"])
+        let metrics = try await LabMetrics.scrape(originHost, lab: lab)
+        #expect(LabMetrics.value(metrics, "mutstream_mesh_peer_offered_renditions{peer=\"narrow\",stream=\"live\"}") == 1)
+        #expect(LabMetrics.value(metrics, "mutstream_mesh_peer_offered_renditions{peer=\"wide\",stream=\"live\"}") == 2)
+        let reported = LabMetrics.value(metrics, "mutstream_mesh_peer_throughput_bits_per_second{peer=\"narrow\"}")
+        // Of the link's order (the tbf burst lets small chunks through faster than the rate).
+        #expect(reported > 300_000 && reported < 2_000_000, "the narrow relay reported \(reported) bit/s of a 1 Mbit/s link")
+        // And it plays what it has.
+        try await Task.sleep(for: .seconds(3))
+        let report = try await lab.perform(in: narrowHost) { Bench.follower.follow(seconds: 5) }
+        #expect(report.missing.isEmpty && report.arrivals.count >= 8, "\(report)")
+    }
+
     /// origin → left, right → edge; the edge pulls from both. A follower on the edge reads
     /// every part for 14 s; after 5 s `fault` strikes the relay that carried more of the
     /// edge's chunks in the seconds before (so that the fault is felt).

@@ -7,7 +7,8 @@ import Relay
 
 /// The mesh API on the box's HTTP listener (README "Mesh"):
 ///
-/// - `GET /mesh/v1/catalog` — streams, renditions with bitrates, the path each came through
+/// - `GET /mesh/v1/catalog` — streams, renditions with bitrates, the path each came through;
+///   to each peer only the renditions its link carries (``MeshPeerLinks``)
 /// - `GET /mesh/v1/index/{stream}/{rendition}[?after=MSN.PART]` — signed entries as JSON
 ///   lines; long-polls (bounded) until one newer than `after` exists
 /// - `GET /mesh/v1/index/{stream}/{rendition}/init` — the init section's signed entry
@@ -22,6 +23,8 @@ struct MeshAPI: Sendable {
     let ledger: MeshLedger
     let store: ChunkStore
     let peers: MeshPeerTable
+    /// The renditions offered to each downstream peer, from its link.
+    let peerLinks: MeshPeerLinks
     let metrics: MeshMetrics
     let logger: Logger
     /// Longest hold of an index long-poll or a chunk wait.
@@ -30,8 +33,9 @@ struct MeshAPI: Sendable {
     func handle(_ request: AdminRequest, on eventLoop: any EventLoop) -> EventLoopFuture<AdminResponse> {
         let target = request.path + (request.query.map { "?" + $0 } ?? "")
         guard let authenticator else { return unauthorized(request, "this box has no mesh.secret_file", on: eventLoop) }
+        let peer: String
         do {
-            _ = try authenticator.verify(
+            peer = try authenticator.verify(
                 headerValue: request.headers.first(name: "authorization"), method: request.method.rawValue, target: target,
                 unixTimeSeconds: Int64(Date().timeIntervalSince1970))
         } catch {
@@ -40,7 +44,8 @@ struct MeshAPI: Sendable {
         let components = request.path.dropFirst("/mesh/v1/".count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         switch (request.method, components.first ?? "", components.count) {
         case (.GET, "catalog", 1), (.HEAD, "catalog", 1):
-            return eventLoop.makeSucceededFuture(json(ledger.catalog(nodeID: nodeID)))
+            peerLinks.heard(from: peer, report: request.headers.first(name: MeshPeerLinks.headerName))
+            return eventLoop.makeSucceededFuture(json(peerLinks.catalog(ledger.catalog(nodeID: nodeID), for: peer)))
         case (.GET, "index", 3):
             return index(stream: components[1], rendition: components[2], query: request.query, on: eventLoop)
         case (.GET, "index", 4) where components[3] == "init":

@@ -48,15 +48,18 @@ enum MeshHTTPClient {
     }
 
     /// GET `target` (path and query) from `endpoint`.
-    static func get(_ endpoint: Endpoint, target: String, authorization: String?, timeoutSeconds: Double) throws(Failure) -> Response {
-        try request(endpoint, method: "GET", target: target, authorization: authorization, body: nil, timeoutSeconds: timeoutSeconds)
+    static func get(_ endpoint: Endpoint, target: String, authorization: String?, headers: [(String, String)] = [],
+                    timeoutSeconds: Double) throws(Failure) -> Response {
+        try request(endpoint, method: "GET", target: target, authorization: authorization, headers: headers, body: nil,
+                    timeoutSeconds: timeoutSeconds)
     }
 
     /// One request on its own connection. `cancellation` aborts it from another thread (it
     /// then throws `.closed`); `onBodyBytes` hears of every piece of the body as it arrives
     /// (the puller's silence detection and throughput samples).
     static func request(
-        _ endpoint: Endpoint, method: String, target: String, authorization: String?, body: [UInt8]?, timeoutSeconds: Double,
+        _ endpoint: Endpoint, method: String, target: String, authorization: String?, headers: [(String, String)] = [],
+        body: [UInt8]?, timeoutSeconds: Double,
         cancellation: RequestCancellation? = nil, onBodyBytes: ((Int) -> Void)? = nil
     ) throws(Failure) -> Response {
         let fd = try connect(endpoint, timeoutSeconds: min(timeoutSeconds, 3))
@@ -72,6 +75,7 @@ enum MeshHTTPClient {
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         var head = "\(method) \(target) HTTP/1.1\r\nHost: \(endpoint)\r\nConnection: close\r\n"
         if let authorization { head += "Authorization: \(authorization)\r\n" }
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
         head += "\r\n"
         let request = Array(head.utf8) + (body ?? [])

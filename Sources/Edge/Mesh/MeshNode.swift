@@ -12,6 +12,7 @@ final class MeshNode: Sendable {
     let keys: MeshKeys
     let ledger: MeshLedger
     let peers: MeshPeerTable
+    let peerLinks: MeshPeerLinks
     let metrics: MeshMetrics
     private let store: ChunkStore
     private let logger: Logger
@@ -28,6 +29,7 @@ final class MeshNode: Sendable {
         }
         peers = MeshPeerTable(configured: configuration.mesh.seedPeers + upstreams)
         metrics = MeshMetrics(registry: registry)
+        peerLinks = MeshPeerLinks(registry: registry)
         self.store = store
         self.logger = logger
         longPollSeconds = min(5, configuration.limits.blockingRequestTimeoutSeconds)
@@ -37,7 +39,7 @@ final class MeshNode: Sendable {
     /// The `/mesh/v1/` handler.
     var handler: MeshHandler {
         let api = MeshAPI(nodeID: nodeID, authenticator: keys.authenticator, ledger: ledger, store: store, peers: peers,
-                          metrics: metrics, logger: logger, maximumWaitSeconds: longPollSeconds)
+                          peerLinks: peerLinks, metrics: metrics, logger: logger, maximumWaitSeconds: longPollSeconds)
         return { request, eventLoop in api.handle(request, on: eventLoop) }
     }
 

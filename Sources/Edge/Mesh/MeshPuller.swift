@@ -52,6 +52,8 @@ final class MeshPuller: Sendable {
         var entry: CatalogEntry?
         /// Upstreams in the current driver, by URL.
         var active: [String: UpstreamID] = [:]
+        /// Renditions each upstream's index is polled for, by URL (this generation).
+        var polls: [String: Set<String>] = [:]
         var loggedExclusions: Set<String> = []
     }
 
@@ -108,10 +110,12 @@ final class MeshPuller: Sendable {
     }
 
     /// A control request (catalog, index, init), counted in the mesh's overhead by `kind`.
-    func get(_ endpoint: MeshHTTPClient.Endpoint, _ target: String, kind: String, timeoutSeconds: Double) throws -> MeshHTTPClient.Response {
+    func get(_ endpoint: MeshHTTPClient.Endpoint, _ target: String, kind: String, headers: [(String, String)] = [],
+             timeoutSeconds: Double) throws -> MeshHTTPClient.Response {
         let credential = settings.authenticator.headerValue(
             nodeID: settings.nodeID, method: "GET", target: target, unixTimeSeconds: Int64(Date().timeIntervalSince1970))
-        let response = try MeshHTTPClient.get(endpoint, target: target, authorization: credential, timeoutSeconds: timeoutSeconds)
+        let response = try MeshHTTPClient.get(endpoint, target: target, authorization: credential, headers: headers,
+                                              timeoutSeconds: timeoutSeconds)
         metrics.pullWireBytes.labels(kind).increment(by: UInt64(response.wireBytes))
         return response
     }
@@ -124,7 +128,7 @@ final class MeshPuller: Sendable {
         var failures = 0
         while !isStopped {
             do {
-                let response = try get(endpoint, "/mesh/v1/catalog", kind: "catalog", timeoutSeconds: 1)
+                let response = try get(endpoint, "/mesh/v1/catalog", kind: "catalog", headers: linkReport(url), timeoutSeconds: 1)
                 guard response.status == 200 else { throw MeshHTTPClient.Failure.malformed("HTTP \(response.status)") }
                 let catalog = try JSONDecoder().decode(MeshCatalog.self, from: Data(response.body))
                 state.withLock { state in
@@ -145,8 +149,17 @@ final class MeshPuller: Sendable {
         }
     }
 
-    /// Brings the driver's upstreams in line with the eligible ones (installing the stream
-    /// the first time one is).
+    /// What this box measured of its link from the upstream at `url`, for the upstream to
+    /// choose the renditions it offers (``MeshPeerLinks``); nothing before a measurement.
+    private func linkReport(_ url: String) -> [(String, String)] {
+        let (driver, id) = state.withLock { ($0.driver, $0.active[url]) }
+        guard let driver, let id, let bytesPerSecond = driver.throughputEstimate(of: id) else { return [] }
+        return [(MeshPeerLinks.headerName, "mtp=\(Int(bytesPerSecond * 8 / 1000))")]
+    }
+
+    /// Brings the driver's upstreams and the index polls in line with the eligible upstreams
+    /// and the renditions each offers this box (installing the stream when the set of
+    /// renditions changes).
     private func plan() {
         let (watches, demoted) = state.withLock { ($0.watches, $0.demoted) }
         var catalogs: [UpstreamID: MeshCatalog] = [:]
@@ -167,30 +180,53 @@ final class MeshPuller: Sendable {
                 logger.warning("upstream \(id) not eligible for \(settings.stream): \(why)")
             }
         }
-        guard let first = plan.eligible.first, let entry = catalogs[first]?.entry(for: settings.stream) else { return }
+        let entries = plan.eligible.compactMap { id in catalogs[id]?.entry(for: settings.stream).map { (id, $0) } }
+        guard var entry = entries.first?.1 else { return }
+        // Each upstream offers the renditions its link to this box carries: pull the union,
+        // each rendition from the upstreams that offer it.
+        for (_, other) in entries.dropFirst() {
+            entry.renditions += other.renditions.filter { r in !entry.renditions.contains { $0.name == r.name } }
+        }
         let relayed = entry.relayed(by: settings.nodeID)
         let installed = state.withLock { $0.entry }
-        if installed.map({ $0.renditions != entry.renditions || $0.originID != entry.originID }) ?? true {
+        if installed.map({ Set($0.renditions.map(\.name)) != Set(entry.renditions.map(\.name)) || $0.originID != entry.originID }) ?? true {
+            if let installed {
+                logger.info("renditions of \(settings.stream) offered to this box: \(entry.renditions.map(\.name)) (were \(installed.renditions.map(\.name)))")
+            }
             install(relayed)
         } else if installed?.path != relayed.path {
-            state.withLock { $0.entry = relayed }
+            state.withLock { $0.entry?.path = relayed.path }
             ledger.updatePath(relayed)
         }
-        let eligible = Dictionary(uniqueKeysWithValues: plan.eligible.map { (urls[$0]!, $0) })
-        let (driver, generation, active, renditions) = state.withLock { ($0.driver, $0.generation, $0.active, $0.entry?.renditions ?? []) }
+        let offered = Dictionary(uniqueKeysWithValues: entries.map { (urls[$0.0]!, ($0.0, Set($0.1.renditions.map(\.name)))) })
+        synchronise(offered: offered, endpoints: watches.mapValues(\.endpoint), catalogs: catalogs)
+    }
+
+    /// Adds upstreams to the driver and starts index polls for what they newly offer; takes
+    /// out the upstreams no longer eligible (their polls end on their own).
+    private func synchronise(offered: [String: (UpstreamID, Set<String>)], endpoints: [String: MeshHTTPClient.Endpoint],
+                             catalogs: [UpstreamID: MeshCatalog]) {
+        let (driver, generation, active) = state.withLock { ($0.driver, $0.generation, $0.active) }
         guard let driver else { return }
-        for (url, id) in eligible where active[url] == nil {
+        for (url, (id, _)) in offered where active[url] == nil {
             state.withLock { $0.active[url] = id }
-            driver.addUpstream(id, endpoint: watches[url]!.endpoint)
+            driver.addUpstream(id, endpoint: endpoints[url]!)
             logger.info("pulling \(settings.stream) from \(id) (\(url)), path \(catalogs[id]?.entry(for: settings.stream)?.path.joined(separator: " → ") ?? "?")")
-            for rendition in renditions {
-                spawn("mesh-\(settings.stream)-\(rendition.name)") { [self] in
-                    IndexPoll(puller: self, driver: driver, url: url, upstream: id, endpoint: watches[url]!.endpoint,
-                              rendition: rendition.name, generation: generation).run()
+        }
+        for (url, id) in active where offered[url] == nil { deactivate(url, id, driver: driver) }
+        for (url, (id, renditions)) in offered {
+            let started = state.withLock { state in
+                let new = renditions.subtracting(state.polls[url] ?? [])
+                state.polls[url] = renditions
+                return new
+            }
+            for rendition in started {
+                spawn("mesh-\(settings.stream)-\(rendition)") { [self] in
+                    IndexPoll(puller: self, driver: driver, url: url, upstream: id, endpoint: endpoints[url]!,
+                              rendition: rendition, generation: generation).run()
                 }
             }
         }
-        for (url, id) in active where eligible[url] == nil { deactivate(url, id, driver: driver) }
     }
 
     /// Registers the stream as the catalog describes it and starts a new driver for it.
@@ -208,6 +244,7 @@ final class MeshPuller: Sendable {
                 state.driver = driver
                 state.entry = entry
                 state.active = [:]
+                state.polls = [:]
             }
             return state.driver
         }
@@ -222,7 +259,10 @@ final class MeshPuller: Sendable {
     }
 
     private func deactivate(_ url: String, _ id: UpstreamID, driver: PullDriver) {
-        let removed = state.withLock { $0.active.removeValue(forKey: url) != nil }
+        let removed = state.withLock { state in
+            state.polls[url] = nil
+            return state.active.removeValue(forKey: url) != nil
+        }
         guard removed else { return }
         driver.removeUpstream(id)
         metrics.upstreamSwitches.labels(settings.stream).increment()
@@ -230,9 +270,10 @@ final class MeshPuller: Sendable {
 
     // MARK: For the index polls and the driver
 
-    /// True while the poll's generation is current and its upstream is in the driver.
-    fileprivate func isActive(_ url: String, generation: Int) -> Bool {
-        !isStopped && state.withLock { $0.generation == generation && $0.active[url] != nil }
+    /// True while the poll's generation is current, its upstream is in the driver and still
+    /// offers the rendition.
+    fileprivate func isActive(_ url: String, rendition: String, generation: Int) -> Bool {
+        !isStopped && state.withLock { $0.generation == generation && $0.polls[url]?.contains(rendition) == true }
     }
 
     fileprivate var stream: String { settings.stream }
@@ -303,7 +344,7 @@ private struct IndexPoll {
 
     func run() {
         var after: ChunkID?
-        while puller.isActive(url, generation: generation), driver.isRunning {
+        while puller.isActive(url, rendition: rendition, generation: generation), driver.isRunning {
             do throws(PollError) {
                 if driver.needsInit(rendition) { try fetchInit() }
                 try poll(after: &after)

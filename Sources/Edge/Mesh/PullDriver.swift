@@ -70,6 +70,13 @@ final class PullDriver: @unchecked Sendable {
         for cancellation in cancellations { cancellation.cancel() }
     }
 
+    /// The scheduler's measured throughput of an upstream's link, in bytes per second.
+    func throughputEstimate(of upstream: UpstreamID) -> Double? {
+        condition.lock()
+        defer { condition.unlock() }
+        return scheduler.estimate(of: upstream)?.throughputBytesPerSecond
+    }
+
     var isRunning: Bool {
         condition.lock()
         defer { condition.unlock() }
