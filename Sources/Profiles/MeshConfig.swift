@@ -13,6 +13,9 @@ public struct MeshConfig: Sendable, Equatable {
     public var tlsCertificate: String?
     /// TLS private key for the listener (`tls_key:`); set together with `tlsCertificate`.
     public var tlsKey: String?
+    /// A relayed rendition nobody (player or downstream peer) has read for this long is no
+    /// longer pulled (`pull_idle_seconds:`, default 30); 0 pulls every rendition always.
+    public var pullIdleSeconds: Double = 30
 
     public init(seedPeers: [String] = [], secretFile: String? = nil, tlsCertificate: String? = nil,
                 tlsKey: String? = nil, signingKeyFile: String? = nil) {

@@ -2,7 +2,7 @@ import Yams
 
 extension NodeConfig {
     static let topLevelKeys = ["node_id", "listen", "profiles_dir", "streams", "mesh", "limits"]
-    static let meshKeys = ["seed_peers", "secret_file", "signing_key_file", "tls_certificate", "tls_key"]
+    static let meshKeys = ["seed_peers", "secret_file", "signing_key_file", "tls_certificate", "tls_key", "pull_idle_seconds"]
     static let limitsKeys = [
         "max_connections", "window_segments", "blocking_request_timeout_seconds", "per_connection_buffer_bytes",
         "idle_pull_seconds",
@@ -128,9 +128,16 @@ struct NodeConfigReader {
             diagnostics.report(mesh.path.key(missing),
                                "missing: tls_certificate and tls_key are set together or not at all")
         }
-        guard let peers, let secretFile, let signingKeyFile, let certificate, let key else { return nil }
-        return MeshConfig(seedPeers: peers, secretFile: secretFile, tlsCertificate: certificate, tlsKey: key,
-                          signingKeyFile: signingKeyFile)
+        var idle = mesh.double("pull_idle_seconds", default: 30)
+        if let value = idle, !(0...86_400).contains(value) {
+            diagnostics.report(mesh.path.key("pull_idle_seconds"), "must be 0 (always pull) to 86400 seconds, got \(value)")
+            idle = nil
+        }
+        guard let peers, let secretFile, let signingKeyFile, let certificate, let key, let idle else { return nil }
+        var config = MeshConfig(seedPeers: peers, secretFile: secretFile, tlsCertificate: certificate, tlsKey: key,
+                                signingKeyFile: signingKeyFile)
+        config.pullIdleSeconds = idle
+        return config
     }
 
     /// A path value resolved against the config's directory: `.some(nil)` when the key is

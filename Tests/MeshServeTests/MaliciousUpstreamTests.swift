@@ -124,7 +124,8 @@ struct MaliciousUpstreamTests {
         defer { evil.close() }
         let relayPort = try FreePort.tcp()
         let relay = try await ServeProcess(
-            config: RelayPullTests.relayConfig(port: relayPort, upstreams: ["http://127.0.0.1:\(evil.port)"], publicKey: publicKey, scratch: scratch),
+            config: RelayPullTests.relayConfig(port: relayPort, upstreams: ["http://127.0.0.1:\(evil.port)"], publicKey: publicKey,
+                                               scratch: scratch, pullIdleSeconds: 0),
             port: relayPort, label: "relay", in: scratch)
         defer { relay.kill() }
 

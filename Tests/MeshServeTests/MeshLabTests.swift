@@ -81,8 +81,11 @@ struct MeshLabTests {
         func variants(_ box: LabBox) async throws -> [String] {
             try await lab.perform(in: box.host) {
                 guard let r = try? TestHTTP.get(host: "127.0.0.1", LabBox.port, "/live/live/master.m3u8", timeoutSeconds: 3), r.status == 200 else { return [] }
-                return String(decoding: r.body, as: UTF8.self).split(separator: "\n").filter { $0.hasSuffix("/index.m3u8") }
+                let names = String(decoding: r.body, as: UTF8.self).split(separator: "\n").filter { $0.hasSuffix("/index.m3u8") }
                     .map { String($0.split(separator: "/").first ?? "") }
+                // As a player that reads every variant's playlist (ffmpeg does): each is pulled.
+                for name in names { _ = try? TestHTTP.get(host: "127.0.0.1", LabBox.port, "/live/live/\(name)/index.m3u8", timeoutSeconds: 3) }
+                return names
             }
         }
         // The narrow relay first pulls everything, measures its link, reports it with its
@@ -164,7 +167,7 @@ struct Diamond: @unchecked Sendable {
     let rightToEdge: NetworkLab.Link
 
     /// `beforeEdge` runs once the origin and the two relays serve, before the edge starts.
-    init(scratch: Scratch, profile: String = "tiny", source: String = "demo",
+    init(scratch: Scratch, profile: String = "tiny", source: String = "demo", pullIdleSeconds: Double? = nil,
          beforeEdge: (NetworkLab, _ left: LabBox, _ right: LabBox, _ leftToEdge: NetworkLab.Link, _ rightToEdge: NetworkLab.Link) async throws -> Void = { _, _, _, _, _ in }) async throws {
         try scratch.writeTinyProfile()
         try LabBox.writeBenchProfile(in: scratch)
@@ -179,15 +182,15 @@ struct Diamond: @unchecked Sendable {
             origin = try await LabBox("origin", on: o, lab: lab, config: LabBox.originConfig(profile: profile, source: source, scratch: scratch), in: scratch)
             started.append(origin)
             left = try await LabBox("left", on: l, lab: lab, config: LabBox.relayConfig(
-                nodeID: "left", upstreams: [LabBox.url(ol.address(of: o))], publicKey: publicKey, scratch: scratch), in: scratch)
+                nodeID: "left", upstreams: [LabBox.url(ol.address(of: o))], publicKey: publicKey, scratch: scratch, pullIdleSeconds: pullIdleSeconds), in: scratch)
             started.append(left)
             right = try await LabBox("right", on: r, lab: lab, config: LabBox.relayConfig(
-                nodeID: "right", upstreams: [LabBox.url(or.address(of: o))], publicKey: publicKey, scratch: scratch), in: scratch)
+                nodeID: "right", upstreams: [LabBox.url(or.address(of: o))], publicKey: publicKey, scratch: scratch, pullIdleSeconds: pullIdleSeconds), in: scratch)
             started.append(right)
             try await beforeEdge(lab, left, right, leftToEdge, rightToEdge)
             edge = try await LabBox("edge", on: e, lab: lab, config: LabBox.relayConfig(
                 nodeID: "edge", upstreams: [LabBox.url(leftToEdge.address(of: l)), LabBox.url(rightToEdge.address(of: r))],
-                publicKey: publicKey, scratch: scratch), in: scratch)
+                publicKey: publicKey, scratch: scratch, pullIdleSeconds: pullIdleSeconds), in: scratch)
         } catch {
             for box in started { box.kill() }
             lab.tearDown()

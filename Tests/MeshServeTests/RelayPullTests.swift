@@ -20,7 +20,8 @@ struct RelayPullTests {
         return (String(line.dropFirst("origin_public_key: ".count)), MeshAuthenticator(secret: secret))
     }
 
-    static func relayConfig(port: Int, upstreams: [String], publicKey: String, scratch: Scratch, nodeID: String = "relay") -> String {
+    static func relayConfig(port: Int, upstreams: [String], publicKey: String, scratch: Scratch, nodeID: String = "relay",
+                            pullIdleSeconds: Double? = nil) -> String {
         """
         node_id: \(nodeID)
         listen: "127.0.0.1:\(port)"
@@ -30,6 +31,7 @@ struct RelayPullTests {
             origin_public_key: "\(publicKey)"
         mesh:
           secret_file: \(scratch.path("mesh.secret"))
+          \(pullIdleSeconds.map { "pull_idle_seconds: \($0)" } ?? "")
         limits: { window_segments: 4, blocking_request_timeout_seconds: 3 }
 
         """
@@ -109,6 +111,61 @@ struct RelayPullTests {
         }
         let metrics = String(decoding: try TestHTTP.get(relayPort, "/metrics").body, as: UTF8.self)
         #expect(metrics.contains("mutstream_mesh_chunks_pulled_total{stream=\"live\"}"))
+    }
+
+    @Test("demand: a relay pulls a rendition only while it is read, and stops after the idle time")
+    func demandDriven() async throws {
+        let scratch = try Scratch("demand")
+        defer { scratch.remove() }
+        try scratch.writeTinyProfile()
+        let (publicKey, _) = try await Self.keys(in: scratch)
+        let originPort = try FreePort.tcp()
+        let origin = try await ServeProcess(config: Self.originConfig(port: originPort, scratch: scratch), port: originPort,
+                                            label: "origin", in: scratch)
+        defer { origin.kill() }
+        let relayPort = try FreePort.tcp()
+        let relay = try await ServeProcess(
+            config: Self.relayConfig(port: relayPort, upstreams: [origin.base], publicKey: publicKey, scratch: scratch, pullIdleSeconds: 2),
+            port: relayPort, label: "relay", in: scratch)
+        defer { relay.kill() }
+        func published(_ rendition: String) throws -> Double {
+            let text = String(decoding: try TestHTTP.get(relayPort, "/metrics").body, as: UTF8.self)
+            let series = "mutstream_store_parts_published_total{stream=\"live\",rendition=\"\(rendition)\"} "
+            return text.split(separator: "\n").first { $0.hasPrefix(series) }.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+        }
+        // Nobody reads: nothing is pulled (the stream is offered all the same).
+        try await Task.sleep(for: .seconds(3))
+        #expect(try published("180p") == 0 && published("audio") == 0, "\(relay.child.standardError.suffix(2000))")
+        #expect(try TestHTTP.get(relayPort, "/live/live/master.m3u8").status == 200)
+        // A player reads 180p: it is pulled (the first playlist request waits for it); audio is not.
+        let deadline = Date().addingTimeInterval(20)
+        while try published("180p") < 8 {
+            guard Date() < deadline else { throw TestFailure("180p not pulled while read:\n\(relay.child.standardError.suffix(3000))") }
+            _ = try TestHTTP.get(relayPort, "/live/live/180p/index.m3u8", timeoutSeconds: 5)
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        #expect(try published("audio") == 0)
+        // The player leaves: after the idle time the pull stops.
+        try await Task.sleep(for: .seconds(4))
+        let stopped = try published("180p")
+        try await Task.sleep(for: .seconds(2))
+        #expect(try published("180p") == stopped, "still pulling 2 s after the idle time")
+        #expect(relay.child.standardError.contains("no longer pulled"))
+    }
+
+    static func originConfig(port: Int, scratch: Scratch) -> String {
+        """
+        node_id: origin
+        listen: "127.0.0.1:\(port)"
+        profiles_dir: \(scratch.url.path)
+        streams:
+          - { name: live, source: demo, profile: tiny }
+        mesh:
+          secret_file: \(scratch.path("mesh.secret"))
+          signing_key_file: \(scratch.path("origin.key"))
+        limits: { window_segments: 4, blocking_request_timeout_seconds: 3 }
+
+        """
     }
 
     @Test("a relay configured against itself and a peer that lists it forms no pull loop")

@@ -47,6 +47,8 @@ struct MeshAPI: Sendable {
             peerLinks.heard(from: peer, report: request.headers.first(name: MeshPeerLinks.headerName))
             return eventLoop.makeSucceededFuture(json(peerLinks.catalog(ledger.catalog(nodeID: nodeID), for: peer)))
         case (.GET, "index", 3):
+            // A downstream peer's index poll is a read: a relay keeps pulling what it is asked for.
+            store.noteRead(stream: components[1], rendition: components[2])
             return index(stream: components[1], rendition: components[2], query: request.query, on: eventLoop)
         case (.GET, "index", 4) where components[3] == "init":
             guard let entry = ledger.initEntry(stream: components[1], rendition: components[2]) else { return notFound(eventLoop) }

@@ -17,6 +17,7 @@ final class MeshNode: Sendable {
     private let store: ChunkStore
     private let logger: Logger
     private let longPollSeconds: Double
+    private let pullIdleSeconds: Double
     private let pullers = Mutex<[String: MeshPuller]>([:])
 
     init(configuration: NodeConfig, store: ChunkStore, registry: MetricsRegistry, logger: Logger) throws {
@@ -33,6 +34,7 @@ final class MeshNode: Sendable {
         self.store = store
         self.logger = logger
         longPollSeconds = min(5, configuration.limits.blockingRequestTimeoutSeconds)
+        pullIdleSeconds = configuration.mesh.pullIdleSeconds
         if keys.authenticator == nil { logger.notice("mesh: no mesh.secret_file; /mesh/v1/ answers 401 and relayed streams cannot pull") }
     }
 
@@ -65,7 +67,8 @@ final class MeshNode: Sendable {
         }
         let puller = MeshPuller(
             settings: .init(nodeID: nodeID, stream: stream.name, upstreams: urls, verifier: verifier,
-                            authenticator: authenticator, longPollSeconds: longPollSeconds),
+                            authenticator: authenticator, longPollSeconds: longPollSeconds,
+                            pullIdleSeconds: pullIdleSeconds),
             store: store, ledger: ledger, metrics: metrics, logger: logger)
         pullers.withLock { $0[stream.name] = puller }
         puller.start()

@@ -24,6 +24,8 @@ final class MeshPuller: Sendable {
         var authenticator: MeshAuthenticator
         /// Longest index long-poll the upstreams hold (the client waits a little longer).
         var longPollSeconds: Double
+        /// A rendition unread for this long stops being pulled; 0 pulls all always.
+        var pullIdleSeconds: Double = 30
         var scheduler = MeshPuller.liveScheduler
     }
 
@@ -54,6 +56,10 @@ final class MeshPuller: Sendable {
         var active: [String: UpstreamID] = [:]
         /// Renditions each upstream's index is polled for, by URL (this generation).
         var polls: [String: Set<String>] = [:]
+        /// Demand: renditions pulled because someone reads them, and the reads seen so far.
+        var demand: RenditionDemand
+        var lastReads: [String: UInt64] = [:]
+        var wanted: Set<String> = []
         var loggedExclusions: Set<String> = []
     }
 
@@ -62,11 +68,12 @@ final class MeshPuller: Sendable {
     private let ledger: MeshLedger
     private let metrics: MeshMetrics
     private let logger: Logger
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let stopped = Atomic<Bool>(false)
 
     init(settings: Settings, store: ChunkStore, ledger: MeshLedger, metrics: MeshMetrics, logger: Logger) {
         self.settings = settings
+        state = Mutex(State(demand: RenditionDemand(idleSeconds: settings.pullIdleSeconds)))
         self.store = store
         self.ledger = ledger
         self.metrics = metrics
@@ -198,8 +205,41 @@ final class MeshPuller: Sendable {
             state.withLock { $0.entry?.path = relayed.path }
             ledger.updatePath(relayed)
         }
+        let wanted = demanded(entry.renditions.map(\.name))
+        state.withLock { $0.wanted = wanted }
         let offered = Dictionary(uniqueKeysWithValues: entries.map { (urls[$0.0]!, ($0.0, Set($0.1.renditions.map(\.name)))) })
         synchronise(offered: offered, endpoints: watches.mapValues(\.endpoint), catalogs: catalogs)
+    }
+
+    /// The renditions someone reads (a player's playlist request, a peer's index poll), as
+    /// ``RenditionDemand`` decides from the store's read times: a first read starts a pull,
+    /// `pullIdleSeconds` without one stops it (its window is dropped). All when demand is off.
+    private func demanded(_ renditions: [String]) -> Set<String> {
+        guard settings.pullIdleSeconds > 0 else { return Set(renditions) }
+        let now = Double(DispatchTime.now().uptimeNanoseconds) / 1e9
+        var actions: [RenditionDemand.Action] = []
+        let (wanted, driver) = state.withLock { state -> (Set<String>, PullDriver?) in
+            for rendition in renditions {
+                guard let read = store.lastRead(stream: settings.stream, rendition: rendition), read > 0,
+                      read != state.lastReads[rendition] else { continue }
+                state.lastReads[rendition] = read
+                actions += state.demand.noteRead(stream: settings.stream, rendition: rendition, at: Double(read) / 1e9)
+            }
+            actions += state.demand.tick(at: now)
+            return (Set(renditions.filter { state.demand.isPulling(stream: settings.stream, rendition: $0) }), state.driver)
+        }
+        for action in actions {
+            switch action {
+            case .startPulling(_, let rendition):
+                logger.info("\(settings.stream)/\(rendition) is read: pulling it")
+                driver?.resumeRendition(rendition)
+            case .stopPulling(_, let rendition):
+                logger.info("\(settings.stream)/\(rendition) unread for \(Int(settings.pullIdleSeconds)) s: no longer pulled")
+                driver?.stopRendition(rendition)
+                store.clearWindow(stream: settings.stream, rendition: rendition)
+            }
+        }
+        return wanted
     }
 
     /// Adds upstreams to the driver and starts index polls for what they newly offer; takes
@@ -255,6 +295,8 @@ final class MeshPuller: Sendable {
             return
         }
         ledger.setStream(entry)
+        // Ready as soon as an upstream offers it: renditions are pulled on demand.
+        try? store.setProducing(stream: settings.stream, true)
         driver.start()
     }
 
@@ -274,6 +316,11 @@ final class MeshPuller: Sendable {
     /// offers the rendition.
     fileprivate func isActive(_ url: String, rendition: String, generation: Int) -> Bool {
         !isStopped && state.withLock { $0.generation == generation && $0.polls[url]?.contains(rendition) == true }
+    }
+
+    /// True while someone reads the rendition (or demand is off).
+    fileprivate func isWanted(_ rendition: String) -> Bool {
+        state.withLock { $0.wanted.contains(rendition) }
     }
 
     fileprivate var stream: String { settings.stream }
@@ -325,9 +372,10 @@ final class MeshPuller: Sendable {
     }
 }
 
-/// One upstream's index of one rendition, long-polled for one generation of the stream:
-/// entries whose origin signature verifies go to the driver; the init section is fetched
-/// (and verified) first if the store has none yet.
+/// One upstream's index of one rendition, long-polled for one generation of the stream
+/// while the rendition is read: entries whose origin signature verifies go to the driver.
+/// The init section is fetched (and verified) first if the store has none yet, read or not,
+/// so that this box can answer a downstream peer's init request at once.
 private struct IndexPoll {
     let puller: MeshPuller
     let driver: PullDriver
@@ -347,6 +395,12 @@ private struct IndexPoll {
         while puller.isActive(url, rendition: rendition, generation: generation), driver.isRunning {
             do throws(PollError) {
                 if driver.needsInit(rendition) { try fetchInit() }
+                guard puller.isWanted(rendition) else {
+                    // Unread: nothing to pull; when read again the window starts afresh.
+                    after = nil
+                    Thread.sleep(forTimeInterval: 0.1)
+                    continue
+                }
                 try poll(after: &after)
             } catch {
                 switch error {

@@ -6,6 +6,7 @@ import Synchronization
 /// in any order (several upstreams, hedged requests); each rendition's entries are kept in
 /// the order the index named them, and a chunk is published when every one before it is.
 /// A chunk given up leaves a hole the store cannot take: the caller starts the stream over.
+/// Parts go in as batches, so a waiting player never sees half of what has arrived.
 final class PartPublisher: Sendable {
     private struct Rendition {
         /// Indexed and not yet published, oldest first.
@@ -13,6 +14,8 @@ final class PartPublisher: Sendable {
         var newest: ChunkID?
         var ready: [ChunkID: (signed: SignedIndexEntry, bytes: [UInt8])] = [:]
         var abandoned: Set<ChunkID> = []
+        /// Verified, in order, not yet in the store (an empty window waits for a whole segment).
+        var held: [(signed: SignedIndexEntry, bytes: [UInt8])] = []
     }
 
     private let stream: String
@@ -55,32 +58,55 @@ final class PartPublisher: Sendable {
         }
     }
 
+    /// Forgets a rendition that is no longer pulled.
+    func reset(_ rendition: String) {
+        renditions.withLock { $0[rendition] = nil }
+    }
+
     private func flush(_ renditions: inout [String: Rendition], _ name: String) -> String? {
         guard var rendition = renditions[name] else { return nil }
         defer { renditions[name] = rendition }
         while let first = rendition.waiting.first {
             if rendition.abandoned.remove(first) != nil { return "chunk \(first) was given up" }
-            guard let (signed, bytes) = rendition.ready.removeValue(forKey: first) else { return nil }
+            guard let ready = rendition.ready.removeValue(forKey: first) else { break }
             rendition.waiting.removeFirst()
-            if let refusal = publish(signed, bytes: bytes) { return refusal }
+            rendition.held.append(ready)
+        }
+        // A window starts with a segment: parts before the first segment start are dropped,
+        // and an empty window takes its first parts only once a whole segment is there, so a
+        // player's first playlist lists one (a playlist of parts only is empty to ffmpeg).
+        let windowIsEmpty = store.lastPosition(stream: stream, rendition: name) == nil
+        if windowIsEmpty {
+            rendition.held.removeFirst(while: { $0.signed.entry.id.partIndex != 0 })
+            guard rendition.held.dropFirst().contains(where: { $0.signed.entry.id.partIndex == 0 }) else { return nil }
+        }
+        defer { rendition.held = [] }
+        return publish(rendition.held, rendition: name)
+    }
+
+    private func publish(_ chunks: [(signed: SignedIndexEntry, bytes: [UInt8])], rendition: String) -> String? {
+        guard !chunks.isEmpty else { return nil }
+        let parts = chunks.map { chunk in
+            let entry = chunk.signed.entry
+            return ChunkPart(
+                mediaSequence: Int(entry.id.mediaSequence), partIndex: Int(entry.id.partIndex),
+                durationSeconds: Double(entry.durationMicroseconds) / 1_000_000, isIndependent: entry.isIndependent,
+                presentationTime: PresentationTime(value: entry.presentationTimeValue,
+                                                   timeBase: TimeBase(numerator: 1, denominator: Int32(clamping: entry.timescaleHz))),
+                bytes: chunk.bytes)
+        }
+        // The entries first, so an index long-poll never names a part the store lacks for long.
+        for chunk in chunks { ledger.record(chunk.signed) }
+        do { try store.appendParts(stream: stream, rendition: rendition, parts: parts) } catch {
+            return "parts of \(stream)/\(rendition) refused: \(error)"
         }
         return nil
     }
+}
 
-    private func publish(_ signed: SignedIndexEntry, bytes: [UInt8]) -> String? {
-        let entry = signed.entry
-        let part = ChunkPart(
-            mediaSequence: Int(entry.id.mediaSequence), partIndex: Int(entry.id.partIndex),
-            durationSeconds: Double(entry.durationMicroseconds) / 1_000_000, isIndependent: entry.isIndependent,
-            presentationTime: PresentationTime(value: entry.presentationTimeValue,
-                                               timeBase: TimeBase(numerator: 1, denominator: Int32(clamping: entry.timescaleHz))),
-            bytes: bytes)
-        // The entry first, so an index long-poll never names a part the store lacks for long.
-        ledger.record(signed)
-        do { try store.appendPart(stream: stream, rendition: entry.id.rendition, part: part) } catch {
-            return "part \(entry.id) refused: \(error)"
-        }
-        if entry.id.mediaSequence == 0 || entry.id.partIndex == 0 { try? store.setProducing(stream: stream, true) }
-        return nil
+extension Array {
+    /// Removes leading elements while `predicate` holds.
+    mutating func removeFirst(while predicate: (Element) -> Bool) {
+        removeFirst(prefix(while: predicate).count)
     }
 }

@@ -38,6 +38,7 @@ final class PullDriver: @unchecked Sendable {
     private var delivered: [DownloadKey: [UInt8]] = [:]
     private var endpoints: [UpstreamID: MeshHTTPClient.Endpoint] = [:]
     private var initialised: Set<String> = []
+    private var stoppedRenditions: Set<String> = []
     private var stopped = false
 
     private let context: Context
@@ -77,6 +78,12 @@ final class PullDriver: @unchecked Sendable {
         return scheduler.estimate(of: upstream)?.throughputBytesPerSecond
     }
 
+    private func isStopped(_ rendition: String) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stoppedRenditions.contains(rendition)
+    }
+
     var isRunning: Bool {
         condition.lock()
         defer { condition.unlock() }
@@ -96,12 +103,29 @@ final class PullDriver: @unchecked Sendable {
     /// An upstream is no longer eligible (down, demoted, or would form a loop).
     func removeUpstream(_ id: UpstreamID) { post(.upstreamRemoved(id)) }
 
+    /// Nobody reads the rendition any more: its chunks are forgotten, their requests
+    /// cancelled, and index entries still arriving for it are ignored until it resumes.
+    func stopRendition(_ rendition: String) {
+        condition.lock()
+        stoppedRenditions.insert(rendition)
+        condition.unlock()
+        publisher.reset(rendition)
+        post(.renditionStopped(stream: context.stream, rendition: rendition))
+    }
+
+    /// The rendition is read again: its index entries count once more.
+    func resumeRendition(_ rendition: String) {
+        condition.lock()
+        stoppedRenditions.remove(rendition)
+        condition.unlock()
+    }
+
     /// An index entry whose origin signature verified, from `upstream`'s index.
     func indexed(_ signed: SignedIndexEntry, from upstream: UpstreamID) {
         // One critical section, so the publisher sees index entries in the scheduler's order.
         condition.lock()
         defer { condition.unlock() }
-        guard !stopped else { return }
+        guard !stopped, !stoppedRenditions.contains(signed.entry.id.rendition) else { return }
         if signedEntries[signed.entry.id] == nil { signedEntries[signed.entry.id] = signed }
         publisher.noteIndexed(signed.entry.id)
         queue.append((.indexEntryAvailable(signed.entry, from: upstream), Self.now()))
@@ -176,7 +200,7 @@ final class PullDriver: @unchecked Sendable {
             let bytes = delivered.removeValue(forKey: DownloadKey(chunk: chunk, upstream: upstream))
             let signed = signedEntries.removeValue(forKey: chunk)
             condition.unlock()
-            guard let bytes, let signed else { return }
+            guard let bytes, let signed, !isStopped(signed.entry.id.rendition) else { return }
             context.metrics.chunksPulled.labels(context.stream).increment()
             if let why = publisher.deliver(signed, bytes: bytes) { context.onGap(why) }
         case .abandon(let chunk):

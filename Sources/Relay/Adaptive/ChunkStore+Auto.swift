@@ -1,3 +1,4 @@
+import Dispatch
 /// What an `auto` playlist is rendered from: the candidate renditions' windows at one
 /// instant, so that the session's choices and the text agree.
 struct AutoWindow {
@@ -33,7 +34,8 @@ extension ChunkStore {
     /// The windows of `ladder`'s renditions; nil if the stream is unknown or no longer has
     /// the ladder's renditions (then the caller rebuilds the ladder).
     func autoWindow(stream: some StringProtocol, ladder: AutoLadder) -> AutoWindow? {
-        self.lock.withLock { _ -> AutoWindow? in
+        let now = DispatchTime.now().uptimeNanoseconds
+        return self.lock.withLock { _ -> AutoWindow? in
             guard let state = self.streams[String(stream)] else { return nil }
             var renditions: [AutoWindow.Rendition] = []
             renditions.reserveCapacity(ladder.count)
@@ -43,6 +45,8 @@ extension ChunkStore {
                       state.renditions[storeIndex].descriptor.name == ladder.names[position]
                 else { return nil }
                 let rendition = state.renditions[storeIndex]
+                // An auto session may switch to any rendition of its ladder: all are read.
+                rendition.lastReadNanoseconds = now
                 renditions.append(AutoWindow.Rendition(segments: rendition.segments, discontinuitySequence: rendition.discontinuitySequence))
                 targetDuration = max(targetDuration, MediaPlaylist.targetDurationSeconds(stream: state.descriptor, rendition: rendition))
             }

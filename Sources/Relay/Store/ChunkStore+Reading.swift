@@ -1,3 +1,4 @@
+import Dispatch
 import NIOCore
 
 /// What a playlist request with delivery directives (`_HLS_msn`, `_HLS_part`) should do.
@@ -80,6 +81,7 @@ extension ChunkStore {
             guard let streamState = self.streams[String(stream)], let state = streamState.rendition(rendition) else {
                 return .notFound
             }
+            state.lastReadNanoseconds = DispatchTime.now().uptimeNanoseconds
             let descriptor = streamState.descriptor
             let timeout = min(maxWaitSeconds, 3 * Double(MediaPlaylist.targetDurationSeconds(stream: descriptor, rendition: state)))
             let target: WaitTarget

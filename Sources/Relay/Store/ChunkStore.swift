@@ -88,30 +88,42 @@ public final class ChunkStore: @unchecked Sendable {
     /// media sequence number, which completes the previous segment. Requests waiting for
     /// this part (or a playlist holding it) are answered before this returns.
     public func appendPart(stream: String, rendition: String, part: ChunkPart) throws(ChunkStoreError) {
+        try self.appendParts(stream: stream, rendition: rendition, parts: [part])
+    }
+
+    /// Appends several parts in order at once: waiting requests see all of them or none (a
+    /// relay filling a window publishes whole segments, so a player's first playlist is
+    /// never a lone part). On a refused part the ones before it stay appended.
+    public func appendParts(stream: String, rendition: String, parts: [ChunkPart]) throws(ChunkStoreError) {
+        var refusal: ChunkStoreError?
         let satisfied = try self.lock.withLock { _ throws(ChunkStoreError) -> [(Waiter, WaitOutcome)] in
             let (streamState, state) = try self.locate(stream, rendition)
             guard !streamState.hasEnded else { throw .streamEnded(stream) }
-            do throws(PublishRefusal) {
-                try state.append(part, configuration: self.configuration) {
-                    guard self.configuration.programDateTime else { return nil }
-                    let presentationMilliseconds = part.presentationTime.milliseconds
-                    if streamState.wallClockOffsetMilliseconds == nil {
-                        streamState.wallClockOffsetMilliseconds = wallClockMilliseconds() - presentationMilliseconds
+            for part in parts {
+                do throws(PublishRefusal) {
+                    try state.append(part, configuration: self.configuration) {
+                        guard self.configuration.programDateTime else { return nil }
+                        let presentationMilliseconds = part.presentationTime.milliseconds
+                        if streamState.wallClockOffsetMilliseconds == nil {
+                            streamState.wallClockOffsetMilliseconds = wallClockMilliseconds() - presentationMilliseconds
+                        }
+                        return streamState.wallClockOffsetMilliseconds.map { $0 + presentationMilliseconds }
                     }
-                    return streamState.wallClockOffsetMilliseconds.map { $0 + presentationMilliseconds }
-                }
-            } catch {
-                switch error {
-                case .outOfOrder:
-                    throw .outOfOrder(stream: stream, rendition: rendition, mediaSequence: part.mediaSequence, partIndex: part.partIndex)
-                case .tooManyParts:
-                    throw .tooManyParts(stream: stream, rendition: rendition, mediaSequence: part.mediaSequence)
+                } catch {
+                    switch error {
+                    case .outOfOrder:
+                        refusal = .outOfOrder(stream: stream, rendition: rendition, mediaSequence: part.mediaSequence, partIndex: part.partIndex)
+                    case .tooManyParts:
+                        refusal = .tooManyParts(stream: stream, rendition: rendition, mediaSequence: part.mediaSequence)
+                    }
+                    break
                 }
             }
             streamState.invalidatePlaylists()
             return state.takeSatisfiedWaiters(streamEnded: false)
         }
         Self.complete(satisfied)
+        if let refusal { throw refusal }
     }
 
     /// Marks a segment complete (its last part was appended). Optional when the next

@@ -16,9 +16,21 @@ final class RenditionState {
     var segmentsEvicted: UInt64 = 0
     /// Longest segment seen, rounded, so TARGETDURATION never shrinks below an EXTINF.
     var longestSegmentRoundedSeconds = 0
+    /// When a player or peer last asked for this rendition's playlist (uptime nanoseconds):
+    /// a relay pulls a rendition only while it is read.
+    var lastReadNanoseconds: UInt64 = 0
 
     init(descriptor: RenditionDescriptor) {
         self.descriptor = descriptor
+    }
+
+    /// Forgets every segment (a relay that stopped pulling the rendition): the next part
+    /// appended starts a new window. Waiters stay and are answered by what comes next.
+    func clearWindow() {
+        if !self.segments.isEmpty { self.pendingDiscontinuity = true }
+        self.segments = []
+        self.byteCount = 0
+        self.cachedPlaylist = nil
     }
 
     // Segments are created by their first part, so the last one is never empty.

@@ -27,10 +27,10 @@ struct MeshBenchmark {
         let origin = try await LabBox("origin", on: hosts[0], lab: lab, config: LabBox.originConfig(profile: "bench", source: LabBox.benchSource, scratch: scratch), in: scratch)
         defer { origin.kill() }
         let relay1 = try await LabBox("relay1", on: hosts[1], lab: lab, config: LabBox.relayConfig(
-            nodeID: "relay1", upstreams: [LabBox.url(first.address(of: hosts[0]))], publicKey: publicKey, scratch: scratch), in: scratch)
+            nodeID: "relay1", upstreams: [LabBox.url(first.address(of: hosts[0]))], publicKey: publicKey, scratch: scratch, pullIdleSeconds: 0), in: scratch)
         defer { relay1.kill() }
         let relay2 = try await LabBox("relay2", on: hosts[2], lab: lab, config: LabBox.relayConfig(
-            nodeID: "relay2", upstreams: [LabBox.url(second.address(of: hosts[1]))], publicKey: publicKey, scratch: scratch), in: scratch)
+            nodeID: "relay2", upstreams: [LabBox.url(second.address(of: hosts[1]))], publicKey: publicKey, scratch: scratch, pullIdleSeconds: 0), in: scratch)
         defer { relay2.kill() }
         try await Bench.waitForParts(on: relay2, lab: lab)
 
@@ -64,7 +64,7 @@ struct MeshBenchmark {
     func failover(_ fault: String) async throws {
         let scratch = try Scratch("bench-\(fault)")
         defer { scratch.remove() }
-        let diamond = try await Diamond(scratch: scratch, profile: "bench", source: LabBox.benchSource)
+        let diamond = try await Diamond(scratch: scratch, profile: "bench", source: LabBox.benchSource, pullIdleSeconds: 0)
         defer { diamond.stop() }
         try await Bench.waitForParts(on: diamond.edge, lab: diamond.lab)
         let clock = Date()
@@ -97,7 +97,7 @@ struct MeshBenchmark {
         var streamRate = 0.0, linkKbit = 0
         // Before the edge starts: the stream's rate as the right relay pulls it from the
         // origin, then both links into the edge shaped to 0.55x that (together 1.1x).
-        let diamond = try await Diamond(scratch: scratch, profile: "bench", source: LabBox.benchSource) { lab, _, right, leftToEdge, rightToEdge in
+        let diamond = try await Diamond(scratch: scratch, profile: "bench", source: LabBox.benchSource, pullIdleSeconds: 0) { lab, _, right, leftToEdge, rightToEdge in
             try await Bench.waitForParts(on: right, lab: lab)
             streamRate = try await LabMetrics.chunkRate(of: right.host, lab: lab, seconds: 6).0
             linkKbit = Int(streamRate * 8 * 0.55 / 1000)

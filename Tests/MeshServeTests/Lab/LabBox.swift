@@ -36,7 +36,9 @@ final class LabBox: @unchecked Sendable {
     var log: String { String(child.standardError.suffix(3000)) }
 
     /// Relay configuration for a stream pulled from `upstreams` (base URLs).
-    static func relayConfig(nodeID: String, upstreams: [String], publicKey: String, scratch: Scratch) -> String {
+    /// `pullIdleSeconds` 0 pulls every rendition always (the benchmark measures whole streams).
+    static func relayConfig(nodeID: String, upstreams: [String], publicKey: String, scratch: Scratch,
+                            pullIdleSeconds: Double? = nil) -> String {
         """
         node_id: \(nodeID)
         streams:
@@ -45,6 +47,7 @@ final class LabBox: @unchecked Sendable {
             origin_public_key: "\(publicKey)"
         mesh:
           secret_file: \(scratch.path("mesh.secret"))
+          \(pullIdleSeconds.map { "pull_idle_seconds: \($0)" } ?? "")
         limits: { window_segments: 4, blocking_request_timeout_seconds: 3 }
 
         """
