@@ -21,6 +21,8 @@ enum IngestSource {
         switch stream.input {
         case .demo:
             return IngestPlan(source: .demo(realtime: true))
+        case .generated(let text):
+            return IngestPlan(source: try SourceSpec.parse(text, realtime: true))
         case .file(let path):
             // A file plays as a live channel would: at real time.
             return IngestPlan(source: try SourceSpec.parse(path, realtime: true))
