@@ -21,12 +21,13 @@ enum IngestSource {
         switch stream.input {
         case .demo:
             return IngestPlan(source: .demo(realtime: true))
+        case .generated(let text):
+            return IngestPlan(source: try SourceSpec.parse(text, realtime: true))
         case .file(let path):
             // A file plays as a live channel would: at real time.
             return IngestPlan(source: try SourceSpec.parse(path, realtime: true))
         case .url(let url):
-            // A generated (lavfi:) source paces itself to real time as a live feed would.
-            guard let key = stream.ingestKey else { return IngestPlan(source: try SourceSpec.parse(url, realtime: url.hasPrefix("lavfi:"))) }
+            guard let key = stream.ingestKey else { return IngestPlan(source: try SourceSpec.parse(url)) }
             if url.hasPrefix("rtmp://") {
                 var gate = try rtmpGate(url: url, key: key, stream: stream.name)
                 gate.internalPort = try internalPort()

@@ -60,7 +60,12 @@ public struct RenditionPlan: Sendable {
         case .h264:
             encoderName = "libx264"
             // forced-idr: a forced keyframe is an IDR, so every segment is independently decodable.
-            options = ["preset": VideoCodec.x264Preset(speed: ladder.speed), "forced-idr": "1", "x264-params": "scenecut=0:open-gop=0"]
+            // repeat-headers: SPS and PPS in-band at every IDR too (identical to the init
+            // section's avcC), so a player that keeps one decoder when an `auto` playlist's
+            // EXT-X-MAP switches rendition (ffmpeg's HLS demuxer skips the new init section)
+            // still decodes the new picture size; VP9 carries its size in every keyframe.
+            options = ["preset": VideoCodec.x264Preset(speed: ladder.speed), "forced-idr": "1",
+                       "x264-params": "scenecut=0:open-gop=0:repeat-headers=1"]
         }
         options.merge(ladder.options) { _, user in user }
         return VideoEncoderSettings(

@@ -93,8 +93,9 @@ extension NodeConfigReader {
         let path = entry.path.key("source")
         guard let text = entry.string("source", required: true) else { return nil }
         if text == "demo" { return .demo }
-        // A generated source (a libavfilter graph), played at real time: test feeds and benchmarks.
-        if text.hasPrefix("lavfi:"), text.count > 6 { return .url(text) }
+        // Before the URL check: a filter graph may hold "://" (a movie= source), and neither
+        // form names a file.
+        if text.hasPrefix("demo:") || text.hasPrefix("lavfi:") { return .generated(text) }
         guard let schemeEnd = text.range(of: "://") else {
             guard !text.isEmpty else {
                 diagnostics.report(path, "must not be empty")

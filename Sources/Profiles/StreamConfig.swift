@@ -43,6 +43,8 @@ public enum StreamInput: Sendable, Equatable {
     case url(String)
     /// A media file, path resolved against the config file's directory.
     case file(String)
+    /// A generated source, as written: `demo:WxH[@FPS]` or `lavfi:GRAPH` (played at real time).
+    case generated(String)
     /// Peer base URLs to pull the finished chunks from (`upstreams:`); no transcoding here.
     case upstreams([String])
 

@@ -73,6 +73,17 @@ struct NodeConfigTests {
         #expect(config.limits.maxConnections == 1024)
     }
 
+    /// README's Inputs list `demo:WxH@FPS` and `lavfi:GRAPH` for `source:`; neither is a file.
+    @Test func generatedSourcesAreNotFilePaths() throws {
+        let config = try Self.parse("""
+            streams:
+              - { name: a, source: "demo:640x360@24", profile: default }
+              - { name: b, source: "lavfi:testsrc2=size=320x180:rate=24,noise=alls=20:allf=t", profile: default }
+            """)
+        #expect(config.streams[0].input == .generated("demo:640x360@24"))
+        #expect(config.streams[1].input == .generated("lavfi:testsrc2=size=320x180:rate=24,noise=alls=20:allf=t"))
+    }
+
     @Test func relativePathsResolveAgainstTheConfigFile() throws {
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

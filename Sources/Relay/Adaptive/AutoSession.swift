@@ -84,8 +84,21 @@ final class AutoSession: @unchecked Sendable {
 
     /// A finished response: its `TCP_INFO`, then (if it moved enough bytes through the path to
     /// say something) the delivery.
+    ///
+    /// A live player's responses are mostly app-limited (the server idles between parts), and
+    /// an app-limited kernel rate is ignored, so the newest usable one may date from the last
+    /// time the path was busy, e.g. congested: after the link recovers it would hold the
+    /// estimate down for good. So when the kernel's sample is app-limited and the response
+    /// itself moved its body faster than that newest rate, the response's rate stands in for
+    /// the kernel's: it is what this connection just delivered, a lower bound on the path.
     func recordDelivery(_ delivery: ChunkDelivery?, transport: TransportSample?) {
         self.state.withLock { state in
+            var transport = transport
+            if let sample = transport, sample.deliveryRateAppLimited, let delivery,
+               let newest = state.estimator.transportRateKbps.newest, delivery.throughputKbps > newest {
+                transport?.deliveryRateKbps = delivery.throughputKbps
+                transport?.deliveryRateAppLimited = false
+            }
             if let transport {
                 state.selector.observe(.transport(transport))
                 state.estimator.record(.transport(transport))

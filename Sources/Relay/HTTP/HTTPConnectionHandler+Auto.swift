@@ -149,18 +149,60 @@ extension HTTPConnectionHandler {
     }
 
     /// After the response's last write: reads `TCP_INFO` until the body is acknowledged (a
-    /// timer on the channel's loop between reads), then hands the samples to the session.
+    /// timer on the channel's loop between reads), then hands the samples to the session
+    /// (and an interim one on the way when the response runs longer than its media).
     static func finishDeliveryProbe(_ probe: DeliveryProbe, channel: any Channel) {
         TCPInfo.read(channel: channel).whenSuccess { info in
             switch probe.step(end: info, nowNanoseconds: NIODeadline.now().uptimeNanoseconds) {
             case .done(let delivery, let transport):
                 probe.session.recordDelivery(delivery, transport: transport)
-            case .again(let seconds, let next):
+            case .again(let seconds, let next, let interim):
+                if let (delivery, transport) = interim { probe.session.recordDelivery(delivery, transport: transport) }
                 channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) {
                     Self.finishDeliveryProbe(next, channel: channel)
                 }
             }
         }
+    }
+
+    /// While a measured body is being written: once the response has run as long as its
+    /// media, reads `TCP_INFO` every quarter of that and hands interim samples to the session
+    /// (``DeliveryProbe/interim(end:nowNanoseconds:)``), so a response slower than real time is
+    /// seen before its last write completes. With `TCP_NOTSENT_LOWAT` that write completes
+    /// only near the end of the body, after the next segment's rendition may have been chosen.
+    func followWhileWriting(_ probe: DeliveryProbe, channel: any Channel) {
+        // Of pipelined responses only the first is followed while written; the others are
+        // measured after their last write, as every response is.
+        guard self.writingProbe == nil else { return }
+        self.writingProbe = probe
+        let start = probe.startNanoseconds
+        let first = NIODeadline.uptimeNanoseconds(start + UInt64(probe.mediaSeconds * 1e9))
+        self.readWhileWriting(start: start, at: first, every: .nanoseconds(Int64(max(probe.mediaSeconds / 4, 0.05) * 1e9)), channel: channel)
+    }
+
+    private func readWhileWriting(start: UInt64, at deadline: NIODeadline, every period: TimeAmount, channel: any Channel) {
+        self.writingRead = channel.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+            guard self.writingProbe?.startNanoseconds == start else { return }
+            TCPInfo.read(channel: channel).assumeIsolated().whenSuccess { info in
+                guard let info, let probe = self.writingProbe, probe.startNanoseconds == start else { return }
+                let now = NIODeadline.now().uptimeNanoseconds
+                if let (sample, next) = probe.interim(end: info, nowNanoseconds: now) {
+                    self.writingProbe = next
+                    probe.session.recordDelivery(sample, transport: probe.interimTransportSample(end: info, nowNanoseconds: now))
+                }
+                self.readWhileWriting(start: start, at: .now() + period, every: period, channel: channel)
+            }
+        }
+    }
+
+    /// The probe of a response whose last write completed, with the interim samples taken
+    /// while it was written; stops the reads.
+    func takeWritingProbe(_ probe: DeliveryProbe) -> DeliveryProbe {
+        guard let writing = self.writingProbe, writing.startNanoseconds == probe.startNanoseconds else { return probe }
+        self.writingProbe = nil
+        self.writingRead?.cancel()
+        self.writingRead = nil
+        return writing
     }
 
     /// The client's key for a stream: its address (hashed once per connection) and `User-Agent`.

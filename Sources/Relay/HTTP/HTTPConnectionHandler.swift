@@ -45,6 +45,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     var isActive = true
     /// Measuring this response for an auto session (see HTTPConnectionHandler+Auto.swift).
     var deliveryProbe: DeliveryProbe?
+    /// The measured response whose body is being written, with the interim samples taken so far,
+    /// and the next `TCP_INFO` read for it.
+    var writingProbe: DeliveryProbe?
+    var writingRead: Scheduled<Void>?
     /// The client address, hashed once: half of the key that finds its auto session.
     var peerAddressHash: Int?
     var notSentLowWaterMarkSet = false
@@ -160,6 +164,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         self.inFlight = false
         let probe = sendsBody ? self.deliveryProbe : nil
         self.deliveryProbe = nil
+        if let probe { self.followWhileWriting(probe, channel: context.channel) }
 
         context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: status, headers: headers))), promise: nil)
         if sendsBody {
@@ -180,7 +185,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         } else {
             let channel = context.channel
             context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { result in
-                if let probe, case .success = result { Self.finishDeliveryProbe(probe, channel: channel) }
+                if let probe {
+                    let written = self.takeWritingProbe(probe)
+                    if case .success = result { Self.finishDeliveryProbe(written, channel: channel) }
+                }
                 if !keepAlive { context.close(promise: nil) }
             }
         }
