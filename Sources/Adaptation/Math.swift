@@ -32,3 +32,27 @@ func naturalExp(_ x: Double) -> Double {
     }
     return Double(sign: .plus, exponent: Int(k), significand: sum)
 }
+
+/// e^−x for x ≥ 0, to better than 10⁻⁶ relative, with no call, branch on the data or division: the
+/// controller values every plan's end buffer with it, where `naturalExp`'s accuracy buys
+/// nothing and its cost adds up. x is clamped to 8 (e^−8 ≈ 0.0003): beyond that the curve is
+/// flat for every purpose here.
+@inline(__always)
+func negativeExp(_ x: Double) -> Double {
+    // e^−x = (e^−x/8)^8, and e^−y for y in [0, 1] by its Taylor series to degree 10 (Horner).
+    let y = -min(max(x, 0), 8) * 0.125
+    var e = 1.0 / 3_628_800
+    e = e * y + 1.0 / 362_880
+    e = e * y + 1.0 / 40_320
+    e = e * y + 1.0 / 5_040
+    e = e * y + 1.0 / 720
+    e = e * y + 1.0 / 120
+    e = e * y + 1.0 / 24
+    e = e * y + 1.0 / 6
+    e = e * y + 0.5
+    e = e * y + 1
+    e = e * y + 1
+    e *= e
+    e *= e
+    return e * e
+}

@@ -16,6 +16,11 @@
 ///   next decision could undo. Recourse needs time to react, so its weight grows with the
 ///   buffer; near the end of a finite stream it weighs more, so buffer that would be left over
 ///   is spent.
+/// - Buffer left at the horizon's end has a value: it is what covers an outage that starts after
+///   the horizon. A plan is charged the expected stall of such an outage (exponentially
+///   distributed length) for the buffer it ends with, so the controller keeps a cushion instead
+///   of spending the buffer on bitrate because the horizon happens to end there. The model plays
+///   the buffer capacity too: buffer a plan would build above it is not there.
 /// - Switching hysteresis: the current rendition is kept unless the best plan beats staying by a
 ///   margin, and planned switches cost more than QoE_lin charges, which cuts up-down flapping.
 public struct MutstreamController: RenditionSelector {
@@ -51,6 +56,15 @@ public struct MutstreamController: RenditionSelector {
         /// started is charged as this many seconds of stall: a live horizon is not the end, so
         /// buffer spent now must be earned back later.
         public var liveDrawdownWeight = 1.0
+        /// Weight of the stall an outage just after the horizon would cause (see
+        /// ``outageMeanSeconds``): in effect how likely one is before later decisions can react.
+        /// Not charged once the horizon reaches the end of the stream.
+        public var outageWeight = 0.8
+        /// Mean length in seconds of an outage, taken as exponentially distributed: a plan that
+        /// ends with B seconds buffered is charged its expected stall, mean · e^(−B / mean), at
+        /// the rebuffer penalty. So buffer is worth most while short and little once it is a few
+        /// outages long, and a plan does not drain it for a higher bitrate now.
+        public var outageMeanSeconds = 10.0
         /// The QoE the plan maximises.
         public var weights = QoEWeights()
 
@@ -100,13 +114,19 @@ public struct MutstreamController: RenditionSelector {
         let observed = min(ratios.count, p.errorWindow, RecentSamples.capacity)
         let scenarioCount = observed + p.priorRatios.count
         let isLive = context.chunksRemaining == nil
+        let rebufferPenalty = p.weights.rebufferPenaltyPerSecond
         let reachesEnd = context.chunksRemaining.map { $0 <= depth } ?? false
+        let outageWeight = reachesEnd || p.outageMeanSeconds <= 0 ? 0 : p.outageWeight
+        let outageDecay = p.outageMeanSeconds > 0 ? 1 / p.outageMeanSeconds : 0
+        let outageStall = outageWeight * rebufferPenalty * p.outageMeanSeconds
         let recourse = (reachesEnd ? p.endRecourseWeight : p.recourseWeight)
             * (p.recourseFullBufferSeconds > 0 ? min(1, context.bufferSeconds / p.recourseFullBufferSeconds) : 1)
 
         let renditions = ladder.count
         let chunkSeconds = context.chunkDurationSeconds
-        let rebufferPenalty = p.weights.rebufferPenaltyPerSecond
+        // The player holds no more than its capacity (it idles instead), so buffer a plan would
+        // build beyond it is not there to absorb a later slow chunk.
+        let capacity = context.bufferCapacitySeconds > 0 ? context.bufferCapacitySeconds : .infinity
         let switchPenalty = p.planSwitchWeight * p.weights.switchPenaltyPerMbps / 1000
         // Per-decision scratch on the stack: kbit of each (step, rendition), each scenario's
         // seconds per kbit and each rest's total over scenarios, so the plan loop neither
@@ -140,7 +160,7 @@ public struct MutstreamController: RenditionSelector {
                     let q = step == 0 ? first : rest
                     let seconds = rtt + kbit[step * renditions + q] * perKbit
                     let rebuffer = max(0, seconds - buffer)
-                    buffer = max(0, buffer - seconds) + chunkSeconds
+                    buffer = min(max(0, buffer - seconds) + chunkSeconds, capacity)
                     total += ladder[q] / 1000 - rebufferPenalty * rebuffer
                         - switchPenalty * abs(ladder[q] - ladder[previous])
                     previous = q
@@ -148,6 +168,7 @@ public struct MutstreamController: RenditionSelector {
                 if isLive {
                     total -= p.liveDrawdownWeight * rebufferPenalty * max(0, context.bufferSeconds - buffer)
                 }
+                total -= outageStall * negativeExp(buffer * outageDecay)
                 return total
             }
 

@@ -23,12 +23,13 @@ import Testing
         return controller
     }
 
-    func decide(recourse: Bool, bufferSeconds: Double, chunksRemaining: Int) -> Int {
+    func decide(recourse: Bool = true, outage: Bool = true, bufferSeconds: Double, chunksRemaining: Int) -> Int {
         var parameters = MutstreamController.Parameters()
         if !recourse {
             parameters.recourseWeight = 0
             parameters.endRecourseWeight = 0
         }
+        if !outage { parameters.outageWeight = 0 }
         var controller = controllerAfterDips(parameters)
         return controller.decide(DecisionContext(
             ladder: .standard, chunkSizes: ChunkSizeTable(nominal: .standard, chunkDurationSeconds: 4),
@@ -50,5 +51,47 @@ import Testing
             #expect(decide(recourse: true, bufferSeconds: 2, chunksRemaining: remaining)
                 == decide(recourse: false, bufferSeconds: 2, chunksRemaining: remaining))
         }
+    }
+
+    /// A controller that has delivered ten 2850 kbit/s chunks over a steady 2 Mbit/s path, then
+    /// asked for chunk 20 with `bufferSeconds` buffered: staying at 2850 drains about 1.7 s per
+    /// chunk without stalling within the horizon.
+    func decideAfterSteadyDrain(outage: Bool, bufferSeconds: Double, chunksRemaining: Int) -> Int {
+        var parameters = MutstreamController.Parameters()
+        if !outage { parameters.outageWeight = 0 }
+        var controller = MutstreamController(parameters: parameters)
+        let nominal = ChunkSizeTable(nominal: .standard, chunkDurationSeconds: 4)
+        let bytes = 2850.0 * 1000 / 8 * 4
+        for chunk in 0..<10 {
+            _ = controller.decide(DecisionContext(
+                ladder: .standard, chunkSizes: nominal, nextChunkIndex: chunk, chunksRemaining: 40,
+                bufferSeconds: 20, bufferCapacitySeconds: 60, lastRenditionIndex: 4))
+            controller.observe(.transport(TransportSample(
+                deliveryRateKbps: 2000, deliveryRateAppLimited: false, rttSeconds: 0.08, minRTTSeconds: 0.08,
+                congestionWindowBytes: 100_000, totalRetransmits: 0)))
+            controller.observe(.delivered(ChunkDelivery(
+                renditionIndex: 4, bytes: bytes, durationSeconds: 0.08 + bytes * 8 / 1000 / 2000,
+                mediaDurationSeconds: 4)))
+        }
+        return controller.decide(DecisionContext(
+            ladder: .standard, chunkSizes: nominal, nextChunkIndex: 20, chunksRemaining: chunksRemaining,
+            bufferSeconds: bufferSeconds, bufferCapacitySeconds: 60, lastRenditionIndex: 4))
+    }
+
+    @Test func outageValueKeepsAShortBufferFromBeingDrained() {
+        // 8 s buffered: without a value on the buffer left at the horizon's end, the plan keeps
+        // 2850 and drains it; charging the stall of an outage after the horizon steps down.
+        let shipped = decideAfterSteadyDrain(outage: true, bufferSeconds: 8, chunksRemaining: 20)
+        let blind = decideAfterSteadyDrain(outage: false, bufferSeconds: 8, chunksRemaining: 20)
+        #expect(shipped < blind, "\(shipped) vs without the outage value \(blind)")
+    }
+
+    @Test func outageValueHoardsNeitherALongBufferNorOneAtTheEnd() {
+        // Several outages' worth of buffer is worth little more, so it does not hold back...
+        #expect(decideAfterSteadyDrain(outage: true, bufferSeconds: 45, chunksRemaining: 20)
+            == decideAfterSteadyDrain(outage: false, bufferSeconds: 45, chunksRemaining: 20))
+        // ...and once the horizon reaches the end of the stream, buffer left over is worth nothing.
+        #expect(decideAfterSteadyDrain(outage: true, bufferSeconds: 8, chunksRemaining: 4)
+            == decideAfterSteadyDrain(outage: false, bufferSeconds: 8, chunksRemaining: 4))
     }
 }

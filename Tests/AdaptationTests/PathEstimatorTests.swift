@@ -63,4 +63,15 @@ import Testing
         #expect(abs(naturalExp(1) - 2.718281828459045) < 1e-12)
         #expect(abs(naturalExp(naturalLog(1234.5)) - 1234.5) < 1e-9)
     }
+
+    @Test func negativeExpTracksTheAccurateOneAndClampsItsArgument() {
+        for i in 0...800 {
+            let x = Double(i) / 100
+            let accurate = naturalExp(-x)
+            #expect(abs(negativeExp(x) / accurate - 1) < 1e-6, "x = \(x)")
+        }
+        #expect(negativeExp(0) == 1)
+        #expect(negativeExp(-3) == 1)
+        #expect(negativeExp(50) == negativeExp(8))
+    }
 }
