@@ -59,6 +59,7 @@ public final class EdgeNode: Sendable {
         let port = try await server.start()
         let streams = configuration.streams
         for stream in streams { startStream(stream) }
+        mesh.start()
         logger.info("listening on \(configuration.listen.host):\(port) with \(streams.count) stream(s)")
         return port
     }

@@ -168,6 +168,46 @@ struct RelayPullTests {
         """
     }
 
+    @Test("peer exchange: a box learns of its seed's peers")
+    func peerExchange() async throws {
+        let scratch = try Scratch("peers")
+        defer { scratch.remove() }
+        let (_, auth) = try await Self.keys(in: scratch)
+        let ports = try (0..<3).map { _ in try FreePort.tcp() }
+        // a knows b, b knows c: after one exchange a knows c too (and c learns of b's list).
+        var boxes: [ServeProcess] = []
+        defer { for box in boxes { box.kill() } }
+        for (i, name) in ["a", "b", "c"].enumerated() {
+            let seeds = i < 2 ? "[\"http://127.0.0.1:\(ports[i + 1])\"]" : "[]"
+            boxes.append(try await ServeProcess(config: """
+                node_id: \(name)
+                listen: "127.0.0.1:\(ports[i])"
+                streams: []
+                mesh:
+                  secret_file: \(scratch.path("mesh.secret"))
+                  seed_peers: \(seeds)
+
+                """, port: ports[i], label: name, in: scratch))
+        }
+        func known(_ port: Int) throws -> [String] {
+            let target = "/mesh/v1/peers"
+            let body = try TestHTTP.get(port, target, authorization: TestHTTP.credential(auth, target)).body
+            return try JSONDecoder().decode(PeerListing.self, from: Data(body)).peers
+        }
+        let deadline = Date().addingTimeInterval(15)
+        while try !known(ports[0]).contains("http://127.0.0.1:\(ports[2])") {
+            guard Date() < deadline else { throw TestFailure("a never learnt of c: \(try known(ports[0]))\n\(boxes[0].child.standardError.suffix(2000))") }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        let metrics = String(decoding: try TestHTTP.get(ports[0], "/metrics").body, as: UTF8.self)
+        #expect(metrics.contains("mutstream_mesh_known_peers 2"), "\(metrics.split(separator: "\n").filter { $0.contains("known_peers") })")
+    }
+
+    struct PeerListing: Decodable {
+        var node: String
+        var peers: [String]
+    }
+
     @Test("a relay configured against itself and a peer that lists it forms no pull loop")
     func noLoop() async throws {
         let scratch = try Scratch("loop")

@@ -12,6 +12,8 @@ struct MeshMetrics: Sendable {
     let demotions: MetricFamily<Counter>
     /// Failovers from one upstream to another (or re-plans after an error), per stream.
     let upstreamSwitches: MetricFamily<Counter>
+    /// Peers this box knows (configured and learned by peer exchange).
+    let knownPeers: Gauge
     /// Bytes of verified chunks received, per upstream: how a relay spreads its pull.
     let upstreamChunkBytes: MetricFamily<Counter>
     /// Bytes the puller's requests put on the wire (both ways), by kind: `chunk` (media) or
@@ -34,6 +36,8 @@ struct MeshMetrics: Sendable {
         upstreamSwitches = registry.counter(
             "mutstream_mesh_upstream_switches_total", help: "Times a relayed stream chose another upstream.",
             labelNames: ["stream"])
+        knownPeers = registry.gauge(
+            "mutstream_mesh_known_peers", help: "Peers this box knows: configured, and learned by peer exchange.").labels()
         upstreamChunkBytes = registry.counter(
             "mutstream_mesh_upstream_chunk_bytes_total", help: "Bytes of verified chunks received from each upstream.",
             labelNames: ["upstream"])

@@ -19,6 +19,7 @@ final class MeshNode: Sendable {
     private let longPollSeconds: Double
     private let pullIdleSeconds: Double
     private let pullers = Mutex<[String: MeshPuller]>([:])
+    private let exchange = Mutex<PeerExchange?>(nil)
 
     init(configuration: NodeConfig, store: ChunkStore, registry: MetricsRegistry, logger: Logger) throws {
         nodeID = configuration.nodeID
@@ -80,8 +81,17 @@ final class MeshNode: Sendable {
         ledger.removeStream(name)
     }
 
-    /// Stops every puller.
+    /// Starts peer exchange (a box without a mesh secret has no peers to talk to).
+    func start() {
+        guard let authenticator = keys.authenticator, !peers.all.isEmpty else { return }
+        let exchange = PeerExchange(nodeID: nodeID, peers: peers, authenticator: authenticator, metrics: metrics, logger: logger)
+        self.exchange.withLock { $0 = exchange }
+        exchange.start()
+    }
+
+    /// Stops every puller and the peer exchange.
     func shutdown() {
+        exchange.withLock { $0 }?.stop()
         for puller in pullers.withLock({ state in defer { state = [:] }; return Array(state.values) }) { puller.stop() }
     }
 }
