@@ -11,28 +11,50 @@ public enum ByteScan {
     public static func firstStartCode(_ p: UnsafeRawPointer, from: Int, end: Int) -> Int? {
         // Per 64-byte block: t = b[j] | b[j+1] | (b[j+2] ^ 1) for every j at once, from three
         // overlapping loads; a zero byte in t is exactly a start code. "Any zero byte" is the
-        // SWAR test (t - 0x01…) & ~t & 0x80…, which is exact for existence. Only blocks that
-        // hold a start code get the scalar look for its position.
-        let ones = SIMD8<UInt64>(repeating: 0x0101_0101_0101_0101)
-        let highs = SIMD8<UInt64>(repeating: 0x8080_8080_8080_8080)
+        // SWAR test (t - 0x01…) & ~t & 0x80…, which is exact for existence, so four blocks'
+        // tests are OR-ed and reduced once per 256-byte step (then 128 and 64 near the end).
+        // Only a step that holds a start code gets the scalar look for its position.
         // Hidden from the optimiser, so the three loads stay plain unaligned vector loads
         // instead of being rebuilt from one load with shifts.
         let p1 = opaque(p + 1)
         let p2 = opaque(p + 2)
         var block = from
-        while block + 66 <= end {
-            let t = (p + block).loadUnaligned(as: SIMD8<UInt64>.self)
-                | (p1 + block).loadUnaligned(as: SIMD8<UInt64>.self)
-                | ((p2 + block).loadUnaligned(as: SIMD8<UInt64>.self) ^ ones)
-            let z = (t &- ones) & ~t & highs
-            let h = z.lowHalf | z.highHalf
-            let q = h.lowHalf | h.highHalf
-            if (q.x | q.y) != 0 {
-                return firstStartCodeScalar(p, from: block, end: block + 66)
-            }
-            block += 64
+        while end &- block >= 258 {
+            let z = startCodeBits(p, p1, p2, block) | startCodeBits(p, p1, p2, block &+ 64)
+                | startCodeBits(p, p1, p2, block &+ 128) | startCodeBits(p, p1, p2, block &+ 192)
+            if hasHighBit(z) { return firstStartCodeScalar(p, from: block, end: block &+ 258) }
+            block &+= 256
+        }
+        while end &- block >= 130 {
+            let z = startCodeBits(p, p1, p2, block) | startCodeBits(p, p1, p2, block &+ 64)
+            if hasHighBit(z) { return firstStartCodeScalar(p, from: block, end: block &+ 130) }
+            block &+= 128
+        }
+        if end &- block >= 66 {
+            if hasHighBit(startCodeBits(p, p1, p2, block)) { return firstStartCodeScalar(p, from: block, end: block &+ 66) }
+            block &+= 64
         }
         return firstStartCodeScalar(p, from: block, end: end)
+    }
+
+    /// For the 64 positions from `at`: a word whose high bits (after masking with 0x80…)
+    /// are set in a lane iff a start code begins in that lane's bytes.
+    @inline(__always)
+    static func startCodeBits(_ p: UnsafeRawPointer, _ p1: UnsafeRawPointer, _ p2: UnsafeRawPointer, _ at: Int) -> SIMD8<UInt64> {
+        let ones = SIMD8<UInt64>(repeating: 0x0101_0101_0101_0101)
+        let t = (p + at).loadUnaligned(as: SIMD8<UInt64>.self)
+            | (p1 + at).loadUnaligned(as: SIMD8<UInt64>.self)
+            | ((p2 + at).loadUnaligned(as: SIMD8<UInt64>.self) ^ ones)
+        return (t &- ones) & ~t
+    }
+
+    /// Whether any lane of `z` has a byte's high bit set. The lanes are OR-ed one by one:
+    /// LLVM turns that into one short reduction, where half-vector ORs after the OR of two
+    /// blocks' words made it shuffle both words first.
+    @inline(__always)
+    static func hasHighBit(_ z: SIMD8<UInt64>) -> Bool {
+        let y = z & SIMD8<UInt64>(repeating: 0x8080_8080_8080_8080)
+        return (y[0] | y[1] | y[2] | y[3] | y[4] | y[5] | y[6] | y[7]) != 0
     }
 
     @inline(never)

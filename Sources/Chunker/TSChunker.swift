@@ -72,11 +72,17 @@ public struct TSChunker: StreamChunker {
 
     // MARK: - Packets
 
+    /// Plain packets (see ``TSPlainPackets``) are skipped in spans of about this many bytes,
+    /// each hashed right after its headers were read, while its bytes are still in cache.
+    static let spanBytes = 32 << 10
+
     /// Processes whole packets in `p[from..<count]`; returns where the unprocessed tail starts.
     private mutating func processPiece(_ p: UnsafeRawPointer, from: Int, count n: Int, emit: (Chunk) -> Void) -> Int {
         let b = p.assumingMemoryBound(to: UInt8.self)
         var i = from
         var hashedTo = from  // piece bytes before this are hashed
+        // A packet starting below this is whole in the piece.
+        let wholeBelow = n - Self.packetBytes + 1
         while true {
             if !locked {
                 // Look for three sync bytes a packet apart.
@@ -96,20 +102,21 @@ public struct TSChunker: StreamChunker {
                 }
                 continue
             }
-            if i + Self.packetBytes > n { break }
+            if i >= wholeBelow { break }
+            // With a candidate open every packet decides it; past the size bound every
+            // packet is a cut point. Otherwise plain packets only need hashing.
+            if !assembler.hasCandidate {
+                let end = min(wholeBelow, i + Self.spanBytes, sizeBoundIndex(count: n))
+                let stop = psi.plainPackets.firstNotPlain(p, from: i, end: end, tables: psi)
+                if stop > i {
+                    assembler.hash(p + hashedTo, count: stop - hashedTo)
+                    hashedTo = stop
+                    i = stop
+                    continue
+                }
+            }
             if b[i] != Self.syncByte {
                 locked = false
-                continue
-            }
-            // Fast path: a payload-only packet (no unit start, no adaptation field) of a
-            // non-table PID means nothing for cutting; most packets are these.
-            if b[i + 1] & 0x40 == 0 && b[i + 3] & 0x20 == 0 && !assembler.hasCandidate && !psi.isTablePID(b + i) {
-                i += Self.packetBytes
-                // Hash behind the scan in cache-sized spans, while the bytes are still hot.
-                if i - hashedTo >= 32 << 10 && (streamOffset + UInt64(i)) - assembler.chunkStart < maxChunkBytes {
-                    assembler.hash(p + hashedTo, count: i - hashedTo)
-                    hashedTo = i
-                }
                 continue
             }
             let role = psi.examine(p + i)
@@ -123,6 +130,13 @@ public struct TSChunker: StreamChunker {
         }
         assembler.hash(p + hashedTo, count: i - hashedTo)
         return i
+    }
+
+    /// The piece index from which packets are at or past the current chunk's size bound.
+    private func sizeBoundIndex(count n: Int) -> Int {
+        let (bound, overflow) = assembler.chunkStart.addingReportingOverflow(maxChunkBytes)
+        if overflow || bound >= streamOffset + UInt64(n) { return n }
+        return bound <= streamOffset ? 0 : Int(bound - streamOffset)
     }
 
     /// Processes the packet (or garbage byte) at the front of the carry.

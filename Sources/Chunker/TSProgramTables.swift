@@ -23,6 +23,9 @@ struct TSProgramTables {
     /// The PTS of the last random-access PES examined.
     private(set) var lastPTS: MediaTime?
 
+    /// The fast-path filter for the table PIDs known now (changes only when a PAT is parsed).
+    var plainPackets: TSPlainPackets { TSPlainPackets(firstPMTPID: firstPMTPID, pmtCount: pmtCount) }
+
     /// Whether the packet's PID carries PAT, SDT or a PMT.
     @inline(__always)
     func isTablePID(_ b: UnsafePointer<UInt8>) -> Bool {

@@ -60,8 +60,9 @@ import Testing
     }
 
     @Test func startCodeAtEveryPositionOfABlock() {
-        for position in 0..<130 {
-            var bytes = [UInt8](repeating: 0xAA, count: 200)
+        // 460 bytes: one 256-byte step, one 128, one 64, then the scalar tail; every position.
+        for position in 0..<457 {
+            var bytes = [UInt8](repeating: 0xAA, count: 460)
             bytes[position] = 0; bytes[position + 1] = 0; bytes[position + 2] = 1
             bytes.withUnsafeBytes { raw in
                 #expect(ByteScan.firstStartCode(raw.baseAddress!, from: 0, end: raw.count) == position)

@@ -100,6 +100,19 @@ import Testing
         Self.checkSplitInvariance(TestMedia.ts) { TSChunker() }
     }
 
+    @Test func tsSizeBoundCutsAtTheNextPacket() {
+        let bytes = TestMedia.ts
+        let bound: UInt64 = 30_000
+        let (chunks, _) = chunk(bytes, with: TSChunker(maxChunkBytes: bound), pieces: [bytes.count])
+        Self.checkTiling(chunks, bytes)
+        #expect(chunks.filter(\.isKeyframe).count == TestMedia.keyframeCount)
+        // A chunk ends at the first packet past the bound (or earlier, at a random-access
+        // point); a run of tables just before it may hold the cut back by a packet or two.
+        #expect(chunks.count > 10)
+        #expect(chunks.allSatisfy { $0.lengthBytes < bound + 4 * 188 })
+        Self.checkSplitInvariance(bytes) { TSChunker(maxChunkBytes: bound) }
+    }
+
     @Test func tsTruncatedPacketIsReported() {
         let bytes = Array(TestMedia.ts[0..<(188 * 100 + 50)])
         let (chunks, end) = chunk(bytes, with: TSChunker(), pieces: [1000])
