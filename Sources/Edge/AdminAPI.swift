@@ -5,7 +5,8 @@ import Relay
 
 /// `/admin/v1/...`: `POST /admin/v1/reload` re-reads the configuration (as SIGHUP does);
 /// `GET /admin/v1/streams` lists the streams and whether each is producing;
-/// `GET /admin/v1/sessions[?limit=N]` the most recently seen auto-playlist sessions.
+/// `GET /admin/v1/sessions[?limit=N]` the most recently seen auto-playlist sessions;
+/// `GET /admin/v1/peers` the downstream mesh peers: measured link, renditions offered.
 enum AdminAPI {
     static func handle(_ request: AdminRequest, node: EdgeNode, eventLoop: any EventLoop) -> EventLoopFuture<AdminResponse> {
         switch (request.method, request.path) {
@@ -16,7 +17,12 @@ enum AdminAPI {
             return eventLoop.makeSucceededFuture(.json("{\"streams\":[\(entries.joined(separator: ","))]}\n"))
         case (.GET, "/admin/v1/sessions"):
             return eventLoop.makeSucceededFuture(sessions(node.autoSessions, query: request.query))
-        case (_, "/admin/v1/reload"), (_, "/admin/v1/streams"), (_, "/admin/v1/sessions"):
+        case (.GET, "/admin/v1/peers"):
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let body = (try? encoder.encode(["peers": node.meshPeerSummaries])).map { String(decoding: $0, as: UTF8.self) } ?? "{\"peers\":[]}"
+            return eventLoop.makeSucceededFuture(.json(body + "\n"))
+        case (_, "/admin/v1/reload"), (_, "/admin/v1/streams"), (_, "/admin/v1/sessions"), (_, "/admin/v1/peers"):
             return eventLoop.makeSucceededFuture(AdminResponse(status: .methodNotAllowed, text: "method not allowed\n"))
         default:
             return eventLoop.makeSucceededFuture(AdminResponse(status: .notFound, text: "no such admin endpoint: \(request.path)\n"))

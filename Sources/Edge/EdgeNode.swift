@@ -51,6 +51,9 @@ public final class EdgeNode: Sendable {
     /// The configuration in force.
     public var configuration: NodeConfig { state.withLock { $0.configuration } }
 
+    /// What this box knows of its downstream mesh peers' links and what it offers each.
+    var meshPeerSummaries: [MeshPeerLinks.Summary] { mesh.peerLinks.summaries() }
+
     /// The adaptive sessions of the `auto` playlists.
     public var autoSessions: AutoSessionTable { server.autoSessions }
 

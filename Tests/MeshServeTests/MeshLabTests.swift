@@ -105,6 +105,11 @@ struct MeshLabTests {
         let reported = LabMetrics.value(metrics, "mutstream_mesh_peer_throughput_bits_per_second{peer=\"narrow\"}")
         // Of the link's order (the tbf burst lets small chunks through faster than the rate).
         #expect(reported > 300_000 && reported < 2_000_000, "the narrow relay reported \(reported) bit/s of a 1 Mbit/s link")
+        // The origin's admin API shows the same per peer.
+        let admin = try await lab.perform(in: originHost) {
+            String(decoding: try TestHTTP.get(host: "127.0.0.1", LabBox.port, "/admin/v1/peers").body, as: UTF8.self)
+        }
+        #expect(admin.contains("\"offered\":{\"live\":[\"180p\"]},\"peer\":\"narrow\""), "\(admin)")
         // And it plays what it has.
         try await Task.sleep(for: .seconds(3))
         let report = try await lab.perform(in: narrowHost) { Bench.follower.follow(seconds: 5) }

@@ -81,6 +81,30 @@ final class MeshPeerLinks: Sendable {
         return filtered
     }
 
+    /// One remembered downstream peer, for `GET /admin/v1/peers`.
+    struct Summary: Encodable {
+        var peer: String
+        var throughputBitsPerSecond: Double?
+        var secondsSinceHeard: Double
+        /// Stream → the renditions offered to the peer.
+        var offered: [String: [String]]
+
+        enum CodingKeys: String, CodingKey {
+            case peer, throughputBitsPerSecond = "throughput_bps", secondsSinceHeard = "seconds_since_heard", offered
+        }
+    }
+
+    /// Every remembered peer, most recently heard first.
+    func summaries() -> [Summary] {
+        let now = ProcessInfo.processInfo.systemUptime
+        return peers.withLock { peers in
+            peers.sorted { $0.value.heardAt > $1.value.heardAt }.map { name, state in
+                Summary(peer: name, throughputBitsPerSecond: state.throughputBitsPerSecond, secondsSinceHeard: now - state.heardAt,
+                        offered: state.offered.mapValues { $0.sorted() })
+            }
+        }
+    }
+
     /// The `mtp` (measured throughput, kbit/s) of a `Mutstream-Peer-Data` value, in bit/s.
     static func measuredThroughputBitsPerSecond(_ value: String) -> Double? {
         for item in value.split(separator: ",") {
