@@ -48,6 +48,16 @@ struct HTTPWireTests {
         }
     }
 
+    @Test func idleConnectionsAreClosed() async throws {
+        try await withRunningServer(store: try Fixtures.store(), configure: { $0.idleTimeoutSeconds = 0.3 }) { running in
+            let client = try running.client(timeoutSeconds: 5)
+            #expect(try client.request("GET", "/healthz").status == 200)
+            let started = Fixtures.monotonicSeconds()
+            #expect(client.waitForClose())
+            #expect(Fixtures.monotonicSeconds() - started < 3)
+        }
+    }
+
     @Test func anOversizedHeadIs400AndClosed() async throws {
         try await withRunningServer(store: try Fixtures.store()) { running in
             let client = try running.client()
