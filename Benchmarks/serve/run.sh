@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Part serving: mutstream's HTTP server (relay-bench serve) against nginx serving the same
 # bytes as static files, with the same wrk load (200 connections on loopback), interleaved
-# A B A B; prints median requests/s and p99 latency and their ratios, then the p99
+# A B A B; prints median requests/s, p99 latency and server CPU time per request (user +
+# system, nginx's workers included) and their ratios, then the p99
 # time-to-first-byte of a blocking (preload-hint) part request after the part is produced.
 #
 # Environment: ROUNDS (3), DURATION (5s), CONNECTIONS (200), PART_BYTES (65536), PARTS (16),
@@ -99,34 +100,51 @@ request = function()
 end
 LUA
 
-run_wrk() {  # name port round
+# CPU time (user + system, clock ticks) of a process and its children (nginx's workers).
+cpu_ticks() {
+    local total=0 pid
+    for pid in "$1" $(pgrep -P "$1"); do
+        total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+    done
+    echo "$total"
+}
+run_wrk() {  # name port round pid
+    local before after
+    before=$(cpu_ticks "$4")
     wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$work/parts.lua" "http://127.0.0.1:$2" > "$work/$1.$3.txt"
+    after=$(cpu_ticks "$4")
+    echo "$((after - before)) $(getconf CLK_TCK)" > "$work/$1.$3.cpu"
 }
 for round in $(seq "$ROUNDS"); do
-    run_wrk mutstream "$MUT_PORT" "$round"
-    run_wrk nginx "$NGINX_PORT" "$round"
+    run_wrk mutstream "$MUT_PORT" "$round" "$mut_pid"
+    run_wrk nginx "$NGINX_PORT" "$round" "$nginx_pid"
 done
 
 python3 - "$work" "$ROUNDS" <<'PY'
 import re, statistics, sys
 work, rounds = sys.argv[1], int(sys.argv[2])
 def parse(path):
-    text = open(path).read()
+    text = open(path + ".txt").read()
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
     value, unit = re.search(r"\n\s+99%\s+([\d.]+)(us|ms|s)", text).groups()
     p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    return rps, p99, int(errors.group(1)) if errors else 0
-results = {name: [parse(f"{work}/{name}.{r}.txt") for r in range(1, rounds + 1)] for name in ("mutstream", "nginx")}
+    requests = int(re.search(r"(\d+) requests in", text).group(1))
+    ticks, hertz = map(int, open(path + ".cpu").read().split())
+    # Server CPU per request: steadier than requests/s when other work shares the cores.
+    cpu_us = ticks / hertz * 1e6 / max(requests, 1)
+    return rps, p99, int(errors.group(1)) if errors else 0, cpu_us
+results = {name: [parse(f"{work}/{name}.{r}") for r in range(1, rounds + 1)] for name in ("mutstream", "nginx")}
 for name, rows in results.items():
-    for i, (rps, p99, errors) in enumerate(rows, 1):
-        print(f"serve round {i} {name:9s} requests_per_s={rps:10.0f} p99_ms={p99:8.3f} non2xx={errors}")
-med = {name: (statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows)) for name, rows in results.items()}
-for name, (rps, p99) in med.items():
-    print(f"serve median  {name:9s} requests_per_s={rps:10.0f} p99_ms={p99:8.3f}")
+    for i, (rps, p99, errors, cpu_us) in enumerate(rows, 1):
+        print(f"serve round {i} {name:9s} requests_per_s={rps:10.0f} p99_ms={p99:8.3f} cpu_us_per_request={cpu_us:6.1f} non2xx={errors}")
+med = {name: tuple(statistics.median(r[k] for r in rows) for k in (0, 1, 3)) for name, rows in results.items()}
+for name, (rps, p99, cpu_us) in med.items():
+    print(f"serve median  {name:9s} requests_per_s={rps:10.0f} p99_ms={p99:8.3f} cpu_us_per_request={cpu_us:6.1f}")
 if any(r[2] for rows in results.values() for r in rows):
     sys.exit("non-2xx responses: the comparison is void")
-print(f"serve ratio mutstream/nginx requests_per_s={med['mutstream'][0] / med['nginx'][0]:.3f} p99_latency={med['mutstream'][1] / med['nginx'][1]:.3f}")
+ratio = {k: med["mutstream"][i] / med["nginx"][i] for i, k in enumerate(("requests_per_s", "p99_latency", "cpu_per_request"))}
+print(" ".join(["serve ratio mutstream/nginx"] + [f"{k}={v:.3f}" for k, v in ratio.items()]))
 PY
 
 "$RELAY_BENCH" ttfb --samples "${TTFB_SAMPLES:-500}" --part-bytes "$PART_BYTES"

@@ -206,7 +206,7 @@ extension HTTPConnectionHandler {
     }
 
     /// The client's key for a stream: its address (hashed once per connection) and `User-Agent`.
-    private func peerKey(context: ChannelHandlerContext, stream: Substring, head: HTTPRequestHead) -> UInt64 {
+    private func peerKey(context: ChannelHandlerContext, stream: Substring, head: RequestHead) -> UInt64 {
         let addressHash: Int
         if let known = self.peerAddressHash {
             addressHash = known

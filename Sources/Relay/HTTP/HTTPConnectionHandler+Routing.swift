@@ -147,11 +147,13 @@ extension HTTPConnectionHandler {
         context: ChannelHandlerContext, stream: Substring, rendition: Substring, position: PartPosition, mayWait: Bool
     ) {
         let store = self.server.store
-        if let payload = store.part(stream: stream, rendition: rendition, position: position) {
-            self.prepareDeliveryProbe(context: context, stream: stream, rendition: rendition, bodyBytes: payload.readableBytes, isSegment: false)
+        if let part = store.storedPart(stream: stream, rendition: rendition, position: position) {
+            self.prepareDeliveryProbe(
+                context: context, stream: stream, rendition: rendition, bodyBytes: part.payload.readableBytes, isSegment: false
+            )
             return self.respond(
                 context: context, status: .ok, contentType: ServerContext.mediaType,
-                cacheControl: ServerContext.immutableCacheControl, body: .buffer(payload)
+                cacheControl: ServerContext.immutableCacheControl, body: .part(part)
             )
         }
         // The preload hint names the next part; a player may ask a little further ahead.
@@ -186,13 +188,13 @@ extension HTTPConnectionHandler {
 
     // MARK: Admin
 
-    private func answerAdmin(context: ChannelHandlerContext, head: HTTPRequestHead) {
+    private func answerAdmin(context: ChannelHandlerContext, head: RequestHead) {
         answerPluggable(context: context, head: head, handler: self.server.adminHandler.withLock { $0 }, label: "admin")
     }
 
     /// Hands a request to a handler the service plugged in (`/admin/v1/...`, `/mesh/v1/...`):
     /// 404 when none is set, 413 for an oversized body, 500 when the handler fails.
-    func answerPluggable(context: ChannelHandlerContext, head: HTTPRequestHead, handler: AdminHandler?, label: String) {
+    func answerPluggable(context: ChannelHandlerContext, head: RequestHead, handler: AdminHandler?, label: String) {
         if self.adminBodyTooLarge {
             return self.respondText(context: context, status: .payloadTooLarge, "body too large\n")
         }

@@ -5,7 +5,8 @@ import NIOPosix
 import Synchronization
 
 /// The delivery HTTP server: LL-HLS for players, `/metrics`, `/healthz`, `/readyz` and the
-/// admin hook, on one listener (SwiftNIO, HTTP/1.1 with keep-alive and pipelining).
+/// admin hook, on one listener (SwiftNIO with the server's own HTTP/1.1 codec: keep-alive,
+/// pipelining).
 ///
 /// ```swift
 /// let server = HTTPServer(configuration: config, store: store, metrics: registry, logger: logger)
@@ -114,14 +115,8 @@ public final class HTTPServer: Sendable {
                         return
                     }
                     context.metrics.connectionsAccepted.increment()
-                    // Outbound header validation is off: every header name and value the
-                    // server writes is a constant or a number, and it costs per response.
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true, withErrorHandling: true, withOutboundHeaderValidation: false
-                    )
-                    try channel.pipeline.syncOperations.addHandler(
-                        IdleStateHandler(readTimeout: .nanoseconds(Int64(configuration.idleTimeoutSeconds * 1e9)))
-                    )
+                    // No HTTP codec or idle handlers: HTTPConnectionHandler parses and writes
+                    // HTTP/1.x and keeps the idle timeout itself (see HTTPRequestParser for why).
                     try channel.pipeline.syncOperations.addHandler(HTTPConnectionHandler(server: context))
                 }
             }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Where a request goes, parsed from its target without allocating (substrings of the URI).
 ///
 /// URL layout (stable; see README "Endpoints"):
@@ -29,69 +31,117 @@ enum Route {
     /// more than the rest of answering a part request.
     static func parse(_ uri: String) -> (route: Route, query: Substring?) {
         let bytes = uri.utf8
-        guard let mark = bytes.firstIndex(of: UInt8(ascii: "?")) else {
-            return (Self.parsePath(uri[...]), nil)
-        }
+        let offset = bytes.withContiguousStorageIfAvailable { $0.firstIndex(of: UInt8(ascii: "?")) } ?? bytes.firstIndex(of: UInt8(ascii: "?"))
+            .map { bytes.distance(from: bytes.startIndex, to: $0) }
+        guard let offset else { return (Self.parsePath(uri[...]), nil) }
+        let mark = bytes.index(bytes.startIndex, offsetBy: offset)
         return (Self.parsePath(uri[..<mark]), uri[bytes.index(after: mark)...])
     }
 
     private static func parsePath(_ path: Substring) -> Route {
-        let bytes = path.utf8
-        if bytes.elementsEqual("/healthz".utf8) { return .healthz }
-        if bytes.elementsEqual("/readyz".utf8) { return .readyz }
-        if bytes.elementsEqual("/metrics".utf8) { return .metrics }
-        if bytes.starts(with: "/admin/v1/".utf8) || bytes.elementsEqual("/admin/v1".utf8) { return .admin }
-        if bytes.starts(with: "/mesh/v1/".utf8) { return .mesh }
-        guard bytes.starts(with: "/live/".utf8) else { return .notFound }
+        if let route = path.utf8.withContiguousStorageIfAvailable({ Self.parsePath(path, bytes: $0) }) { return route }
+        var contiguous = String(path)  // a bridged string: not on Linux, but cheap to cover
+        contiguous.makeContiguousUTF8()
+        return contiguous.utf8.withContiguousStorageIfAvailable { Self.parsePath(contiguous[...], bytes: $0) } ?? .notFound
+    }
+
+    /// Scans the path's bytes directly: the same checks through `String.UTF8View` (generic
+    /// `starts(with:)`, `firstIndex(of:)`, index alignment) were most of a part request's
+    /// routing cost.
+    private static func parsePath(_ path: Substring, bytes: UnsafeBufferPointer<UInt8>) -> Route {
+        func equals(_ range: Range<Int>, _ literal: StaticString) -> Bool {
+            range.count == literal.utf8CodeUnitCount && memcmp(bytes.baseAddress! + range.lowerBound, literal.utf8Start, range.count) == 0
+        }
+        func hasPrefix(_ range: Range<Int>, _ literal: StaticString) -> Bool {
+            range.count >= literal.utf8CodeUnitCount
+                && memcmp(bytes.baseAddress! + range.lowerBound, literal.utf8Start, literal.utf8CodeUnitCount) == 0
+        }
+        func hasSuffix(_ range: Range<Int>, _ literal: StaticString) -> Bool {
+            range.count >= literal.utf8CodeUnitCount
+                && memcmp(bytes.baseAddress! + range.upperBound - literal.utf8CodeUnitCount, literal.utf8Start, literal.utf8CodeUnitCount) == 0
+        }
+        func substring(_ range: Range<Int>) -> Substring {
+            let utf8 = path.utf8
+            let lower = utf8.index(utf8.startIndex, offsetBy: range.lowerBound)
+            return path[lower..<utf8.index(lower, offsetBy: range.count)]
+        }
+        func number(_ range: Range<Int>) -> Int? {
+            guard (1...18).contains(range.count) else { return nil }
+            var value = 0
+            for index in range {
+                let digit = bytes[index] &- UInt8(ascii: "0")
+                guard digit < 10 else { return nil }
+                value = value * 10 + Int(digit)
+            }
+            return value
+        }
+
+        let all = 0..<bytes.count
+        if equals(all, "/healthz") { return .healthz }
+        if equals(all, "/readyz") { return .readyz }
+        if equals(all, "/metrics") { return .metrics }
+        if hasPrefix(all, "/admin/v1/") || equals(all, "/admin/v1") { return .admin }
+        if hasPrefix(all, "/mesh/v1/") { return .mesh }
+        guard hasPrefix(all, "/live/") else { return .notFound }
         // Names are restricted to [A-Za-z0-9._-] without a leading dot, so "..", "%2e",
         // empty components and every other traversal trick fail here.
-        var components: (Substring, Substring, Substring?) = ("", "", nil)
+        var components: (Range<Int>, Range<Int>, Range<Int>) = (0..<0, 0..<0, 0..<0)
         var count = 0
-        var start = bytes.index(bytes.startIndex, offsetBy: "/live/".utf8.count)
+        var start = "/live/".utf8.count
         while true {
-            let end = bytes[start...].firstIndex(of: UInt8(ascii: "/")) ?? bytes.endIndex
-            let component = path[start..<end]
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: "/") { end += 1 }
             switch count {
-            case 0: components.0 = component
-            case 1: components.1 = component
-            case 2: components.2 = component
+            case 0: components.0 = start..<end
+            case 1: components.1 = start..<end
+            case 2: components.2 = start..<end
             default: return .notFound
             }
             count += 1
-            if end == bytes.endIndex { break }
-            start = bytes.index(after: end)
+            if end == bytes.count { break }
+            start = end + 1
         }
-        guard count >= 2, ChunkStore.isValidName(components.0), ChunkStore.isValidName(components.1) else { return .notFound }
-        let stream = components.0
-        guard let file = components.2 else {
-            return components.1.utf8.elementsEqual("master.m3u8".utf8) ? .master(stream: stream) : .notFound
+        guard count >= 2, Self.isValidName(bytes, components.0), Self.isValidName(bytes, components.1) else { return .notFound }
+        let stream = substring(components.0)
+        guard count == 3 else {
+            return equals(components.1, "master.m3u8") ? .master(stream: stream) : .notFound
         }
-        let rendition = components.1
-        let fileBytes = file.utf8
+        let renditionRange = components.1
+        let file = components.2
         // "auto" is reserved (no rendition may have the name): the server's choice per session.
-        if rendition.utf8.elementsEqual("auto".utf8) {
-            if fileBytes.elementsEqual("index.m3u8".utf8) { return .autoPlaylist(stream: stream) }
-            if fileBytes.elementsEqual("master.m3u8".utf8) { return .autoMaster(stream: stream) }
+        if equals(renditionRange, "auto") {
+            if equals(file, "index.m3u8") { return .autoPlaylist(stream: stream) }
+            if equals(file, "master.m3u8") { return .autoMaster(stream: stream) }
             return .notFound
         }
-        if fileBytes.elementsEqual("index.m3u8".utf8) { return .mediaPlaylist(stream: stream, rendition: rendition) }
-        if fileBytes.elementsEqual("init.mp4".utf8) { return .initSection(stream: stream, rendition: rendition) }
-        guard fileBytes.count > 4, fileBytes.suffix(4).elementsEqual(".m4s".utf8) else { return .notFound }
-        let nameEnd = fileBytes.index(fileBytes.endIndex, offsetBy: -4)
-        if fileBytes.starts(with: "seg".utf8) {
-            let digits = file[fileBytes.index(fileBytes.startIndex, offsetBy: 3)..<nameEnd]
-            guard let sequence = parseNumber(digits) else { return .notFound }
+        let rendition = substring(renditionRange)
+        if equals(file, "index.m3u8") { return .mediaPlaylist(stream: stream, rendition: rendition) }
+        if equals(file, "init.mp4") { return .initSection(stream: stream, rendition: rendition) }
+        guard file.count > 4, hasSuffix(file, ".m4s") else { return .notFound }
+        let nameEnd = file.upperBound - 4
+        if hasPrefix(file, "seg") {
+            guard let sequence = number((file.lowerBound + 3)..<nameEnd) else { return .notFound }
             return .segment(stream: stream, rendition: rendition, mediaSequence: sequence)
         }
-        if fileBytes.starts(with: "part".utf8) {
-            let numberStart = fileBytes.index(fileBytes.startIndex, offsetBy: 4)
-            guard let dot = fileBytes[numberStart..<nameEnd].firstIndex(of: UInt8(ascii: ".")),
-                  let sequence = parseNumber(file[numberStart..<dot]),
-                  let index = parseNumber(file[fileBytes.index(after: dot)..<nameEnd])
+        if hasPrefix(file, "part") {
+            let numberStart = file.lowerBound + 4
+            guard let dot = (numberStart..<nameEnd).first(where: { bytes[$0] == UInt8(ascii: ".") }),
+                  let sequence = number(numberStart..<dot), let index = number((dot + 1)..<nameEnd)
             else { return .notFound }
             return .part(stream: stream, rendition: rendition, position: PartPosition(mediaSequence: sequence, partIndex: index))
         }
         return .notFound
+    }
+
+    /// ``ChunkStore/isValidName(_:)`` on a range of bytes.
+    private static func isValidName(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        guard (1...64).contains(range.count), bytes[range.lowerBound] != UInt8(ascii: ".") else { return false }
+        return range.allSatisfy { index in
+            let byte = bytes[index]
+            return (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+        }
     }
 
     /// The metrics label of this route.

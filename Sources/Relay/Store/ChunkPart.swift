@@ -17,6 +17,9 @@ public struct ChunkPart: Sendable {
     public var presentationTime: PresentationTime
     /// The chunk's bytes.
     public var payload: ByteBuffer
+    /// The same bytes as a ready HTTP response, set by the store when it takes the part
+    /// (``ChunkStoreConfiguration/sealedPartFiles``); nil before, or if a memfd was refused.
+    var file: SealedPartFile?
 
     /// Creates a part around an existing buffer (no copy).
     public init(

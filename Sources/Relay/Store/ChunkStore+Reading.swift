@@ -55,6 +55,13 @@ extension ChunkStore {
         }
     }
 
+    /// One part, if in the window: payload, sealed file and all (shared, not copied).
+    func storedPart(stream: some StringProtocol, rendition: some StringProtocol, position: PartPosition) -> ChunkPart? {
+        self.lock.withLock { _ in
+            self.streams[String(stream)]?.rendition(rendition)?.part(position)
+        }
+    }
+
     /// A complete segment's parts, in order, if in the window; the array shares the store's
     /// storage (no copy). Its bytes are the parts' payloads concatenated.
     public func segmentParts(stream: some StringProtocol, rendition: some StringProtocol, mediaSequence: Int) -> [ChunkPart]? {

@@ -95,6 +95,8 @@ public final class ChunkStore: @unchecked Sendable {
     /// relay filling a window publishes whole segments, so a player's first playlist is
     /// never a lone part). On a refused part the ones before it stay appended.
     public func appendParts(stream: String, rendition: String, parts: [ChunkPart]) throws(ChunkStoreError) {
+        // Outside the lock: three syscalls and a copy of the payload per part.
+        let parts = self.configuration.sealedPartFiles ? parts.map(Self.withSealedFile) : parts
         var refusal: ChunkStoreError?
         let satisfied = try self.lock.withLock { _ throws(ChunkStoreError) -> [(Waiter, WaitOutcome)] in
             let (streamState, state) = try self.locate(stream, rendition)
@@ -124,6 +126,13 @@ public final class ChunkStore: @unchecked Sendable {
         }
         Self.complete(satisfied)
         if let refusal { throw refusal }
+    }
+
+    private static func withSealedFile(_ part: ChunkPart) -> ChunkPart {
+        guard part.file == nil else { return part }
+        var part = part
+        part.file = SealedPartFile(head: PartResponse.head(payloadBytes: part.payload.readableBytes), payload: part.payload)
+        return part
     }
 
     /// Marks a segment complete (its last part was appended). Optional when the next
