@@ -2,7 +2,7 @@ import Yams
 
 extension NodeConfig {
     static let topLevelKeys = ["node_id", "listen", "profiles_dir", "streams", "mesh", "limits"]
-    static let meshKeys = ["seed_peers", "secret_file", "signing_key_file", "tls_certificate", "tls_key"]
+    static let meshKeys = ["seed_peers", "secret_file", "signing_key_file", "tls_certificate", "tls_key", "tls_ca_file"]
     static let limitsKeys = [
         "max_connections", "window_segments", "blocking_request_timeout_seconds", "per_connection_buffer_bytes",
         "idle_pull_seconds",
@@ -123,14 +123,15 @@ struct NodeConfigReader {
         let signingKeyFile = optionalPath(mesh, "signing_key_file")
         let certificate = optionalPath(mesh, "tls_certificate")
         let key = optionalPath(mesh, "tls_key")
+        let caFile = optionalPath(mesh, "tls_ca_file")
         if mesh.contains("tls_certificate") != mesh.contains("tls_key") {
             let missing = mesh.contains("tls_certificate") ? "tls_key" : "tls_certificate"
             diagnostics.report(mesh.path.key(missing),
                                "missing: tls_certificate and tls_key are set together or not at all")
         }
-        guard let peers, let secretFile, let signingKeyFile, let certificate, let key else { return nil }
+        guard let peers, let secretFile, let signingKeyFile, let certificate, let key, let caFile else { return nil }
         return MeshConfig(seedPeers: peers, secretFile: secretFile, tlsCertificate: certificate, tlsKey: key,
-                          signingKeyFile: signingKeyFile)
+                          signingKeyFile: signingKeyFile, tlsCAFile: caFile)
     }
 
     /// A path value resolved against the config's directory: `.some(nil)` when the key is
