@@ -1,5 +1,6 @@
 import Logging
 import Mesh
+import NIOSSL
 import Pipeline
 import Profiles
 import Relay
@@ -14,13 +15,16 @@ final class MeshNode: Sendable {
     let peers: MeshPeerTable
     let peerLinks: MeshPeerLinks
     let metrics: MeshMetrics
+    /// How `https://` upstreams are checked; a reload replaces its context.
+    let clientTLS: MeshClientTLS
     private let store: ChunkStore
     private let logger: Logger
     private let longPollSeconds: Double
     private let pullers = Mutex<[String: MeshPuller]>([:])
 
-    init(configuration: NodeConfig, store: ChunkStore, registry: MetricsRegistry, logger: Logger) throws {
+    init(configuration: NodeConfig, clientTLS: NIOSSLContext, store: ChunkStore, registry: MetricsRegistry, logger: Logger) throws {
         nodeID = configuration.nodeID
+        self.clientTLS = MeshClientTLS(clientTLS)
         keys = try MeshKeys.load(configuration)
         ledger = MeshLedger(windowSegments: configuration.limits.windowSegments)
         let upstreams = configuration.streams.flatMap { stream -> [String] in
@@ -65,7 +69,7 @@ final class MeshNode: Sendable {
         }
         let puller = MeshPuller(
             settings: .init(nodeID: nodeID, stream: stream.name, upstreams: urls, verifier: verifier,
-                            authenticator: authenticator, longPollSeconds: longPollSeconds),
+                            authenticator: authenticator, tls: clientTLS, longPollSeconds: longPollSeconds),
             store: store, ledger: ledger, metrics: metrics, logger: logger)
         pullers.withLock { $0[stream.name] = puller }
         puller.start()
