@@ -3,7 +3,7 @@ SHELL := /bin/bash
 SWIFT_BUILD_FLAGS ?=
 DEB_BUILD := libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev \
              libavfilter-dev libavdevice-dev libvpx-dev pkg-config
-DEB_TEST  := ffmpeg xxhash prometheus nginx-light iproute2 python3-pip systemd
+DEB_TEST  := ffmpeg xxhash prometheus nginx-light iproute2 python3-pip systemd openssl curl ca-certificates
 DEB_BENCH := ffmpeg xxhash valgrind time nginx-light wrk
 BIN := .build/release/mutstream
 

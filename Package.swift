@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // The only C in the project: libav* found through pkg-config.
@@ -64,6 +65,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -74,6 +76,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -93,6 +97,11 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "LibAV", "Profiles"]),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "Chunker"]),
         .testTarget(name: "MeshTests", dependencies: ["Mesh"]),
+        // The service's internals that need a real peer (the mesh client against openssl s_server).
+        .testTarget(
+            name: "EdgeTests",
+            dependencies: ["Edge", .product(name: "NIOSSL", package: "swift-nio-ssl")]
+        ),
         // Real `mutstream serve` processes pulling from each other over loopback sockets.
         .testTarget(name: "MeshServeTests", dependencies: ["Mesh"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Profiles"]),

@@ -35,18 +35,26 @@ public final class EdgeNode: Sendable {
         self.logger = logger
         let configuration = try Self.load(source)
         try Self.checkIngest(configuration)
+        let serverTLS = try TLSSetup.serverContext(configuration, configFile: source.configFile)
+        let clientTLS = try TLSSetup.clientContext(configuration, configFile: source.configFile)
         store = ChunkStore(configuration: ChunkStoreConfiguration(windowSegments: configuration.limits.windowSegments))
+        // Everything that can throw runs before the server exists: a server dropped unstarted
+        // leaks its shutdown promise.
+        mesh = try MeshNode(configuration: configuration, clientTLS: clientTLS, store: store, registry: registry, logger: logger)
         var http = HTTPServerConfiguration(host: configuration.listen.host, port: configuration.listen.port)
         http.maxConnections = configuration.limits.maxConnections
         http.writeBufferHighWaterMarkBytes = configuration.limits.perConnectionBufferBytes
         http.writeBufferLowWaterMarkBytes = max(4096, configuration.limits.perConnectionBufferBytes / 4)
         http.maxBlockingWaitSeconds = configuration.limits.blockingRequestTimeoutSeconds
         server = HTTPServer(configuration: http, store: store, metrics: registry, logger: logger)
-        mesh = try MeshNode(configuration: configuration, store: store, registry: registry, logger: logger)
+        server.setTLSContext(serverTLS)
         metricsBridge = PipelineMetricsBridge(registry: registry)
         state = Mutex(State(configuration: configuration))
         server.setMeshHandler(mesh.handler)
     }
+
+    /// `https` when the listener serves TLS, else `http`: the scheme of this box's URLs.
+    public var urlScheme: String { server.servesTLS ? "https" : "http" }
 
     /// The configuration in force.
     public var configuration: NodeConfig { state.withLock { $0.configuration } }
@@ -86,10 +94,20 @@ public final class EdgeNode: Sendable {
     public func reload() throws -> ReloadSummary {
         let next = try Self.load(source)
         try Self.checkIngest(next)
+        // The TLS files are read again (a renewed certificate, a new CA); a bad one rejects
+        // the reload before anything changes.
+        let serverTLS = try TLSSetup.serverContext(next, configFile: source.configFile)
+        let clientTLS = try TLSSetup.clientContext(next, configFile: source.configFile)
         let (previous, runners) = state.withLock { ($0.configuration, $0.runners) }
         if next.listen != previous.listen {
             logger.warning("listen changed to \(next.listen); it takes effect on restart")
         }
+        if next.mesh.servesTLS != previous.mesh.servesTLS {
+            logger.warning("the listener \(next.mesh.servesTLS ? "gains" : "loses") TLS on restart; until then it stays \(previous.mesh.servesTLS ? "HTTPS" : "plain HTTP")")
+        } else if let serverTLS {
+            server.setTLSContext(serverTLS)
+        }
+        mesh.clientTLS.replace(clientTLS)
         let old = Dictionary(uniqueKeysWithValues: previous.streams.map { ($0.name, $0) })
         let new = Dictionary(uniqueKeysWithValues: next.streams.map { ($0.name, $0) })
         var summary = ReloadSummary()
@@ -164,6 +182,14 @@ public final class EdgeNode: Sendable {
         for stream in configuration.streams where !stream.isRelayed {
             _ = try IngestSource.spec(for: stream)
         }
+    }
+}
+
+extension EdgeNode.ConfigurationSource {
+    /// The configuration file, named in errors about the files it points to.
+    var configFile: String? {
+        if case .file(let path, _) = self { return path }
+        return nil
     }
 }
 

@@ -13,16 +13,20 @@ public struct MeshConfig: Sendable, Equatable {
     public var tlsCertificate: String?
     /// TLS private key for the listener (`tls_key:`); set together with `tlsCertificate`.
     public var tlsKey: String?
-    /// A relayed rendition nobody (player or downstream peer) has read for this long is no
-    /// longer pulled (`pull_idle_seconds:`, default 30); 0 pulls every rendition always.
-    public var pullIdleSeconds: Double = 30
+    /// PEM certificates of CAs trusted for `https://` upstreams and peers besides the system's
+    /// (`tls_ca_file:`): a mesh whose boxes have certificates from a private CA.
+    public var tlsCAFile: String?
+
+    /// True when the listener serves HTTPS (both `tls_certificate` and `tls_key` are set).
+    public var servesTLS: Bool { tlsCertificate != nil && tlsKey != nil }
 
     public init(seedPeers: [String] = [], secretFile: String? = nil, tlsCertificate: String? = nil,
-                tlsKey: String? = nil, signingKeyFile: String? = nil) {
+                tlsKey: String? = nil, signingKeyFile: String? = nil, tlsCAFile: String? = nil) {
         self.seedPeers = seedPeers
         self.secretFile = secretFile
         self.tlsCertificate = tlsCertificate
         self.tlsKey = tlsKey
         self.signingKeyFile = signingKeyFile
+        self.tlsCAFile = tlsCAFile
     }
 }

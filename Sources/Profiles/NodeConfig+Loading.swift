@@ -2,7 +2,7 @@ import Yams
 
 extension NodeConfig {
     static let topLevelKeys = ["node_id", "listen", "profiles_dir", "streams", "mesh", "limits"]
-    static let meshKeys = ["seed_peers", "secret_file", "signing_key_file", "tls_certificate", "tls_key", "pull_idle_seconds"]
+    static let meshKeys = ["seed_peers", "secret_file", "signing_key_file", "tls_certificate", "tls_key", "tls_ca_file"]
     static let limitsKeys = [
         "max_connections", "window_segments", "blocking_request_timeout_seconds", "per_connection_buffer_bytes",
         "idle_pull_seconds",
@@ -123,21 +123,15 @@ struct NodeConfigReader {
         let signingKeyFile = optionalPath(mesh, "signing_key_file")
         let certificate = optionalPath(mesh, "tls_certificate")
         let key = optionalPath(mesh, "tls_key")
+        let caFile = optionalPath(mesh, "tls_ca_file")
         if mesh.contains("tls_certificate") != mesh.contains("tls_key") {
             let missing = mesh.contains("tls_certificate") ? "tls_key" : "tls_certificate"
             diagnostics.report(mesh.path.key(missing),
                                "missing: tls_certificate and tls_key are set together or not at all")
         }
-        var idle = mesh.double("pull_idle_seconds", default: 30)
-        if let value = idle, !(0...86_400).contains(value) {
-            diagnostics.report(mesh.path.key("pull_idle_seconds"), "must be 0 (always pull) to 86400 seconds, got \(value)")
-            idle = nil
-        }
-        guard let peers, let secretFile, let signingKeyFile, let certificate, let key, let idle else { return nil }
-        var config = MeshConfig(seedPeers: peers, secretFile: secretFile, tlsCertificate: certificate, tlsKey: key,
-                                signingKeyFile: signingKeyFile)
-        config.pullIdleSeconds = idle
-        return config
+        guard let peers, let secretFile, let signingKeyFile, let certificate, let key, let caFile else { return nil }
+        return MeshConfig(seedPeers: peers, secretFile: secretFile, tlsCertificate: certificate, tlsKey: key,
+                          signingKeyFile: signingKeyFile, tlsCAFile: caFile)
     }
 
     /// A path value resolved against the config's directory: `.some(nil)` when the key is
@@ -188,7 +182,12 @@ struct NodeConfigReader {
                                    " (a live HLS playlist must span three segments)")
         let timeout = seconds("blocking_request_timeout_seconds", defaults.blockingRequestTimeoutSeconds, 60)
         let buffer = whole("per_connection_buffer_bytes", defaults.perConnectionBufferBytes, 4_096...(1 << 30))
-        let idle = seconds("idle_pull_seconds", defaults.idlePullSeconds, 86_400)
+        var idle = limits.double("idle_pull_seconds", default: defaults.idlePullSeconds)
+        if let value = idle, !(0...86_400).contains(value) {
+            diagnostics.report(limits.path.key("idle_pull_seconds"),
+                               "must be 0 (always pull) to 86400 seconds, got \(ProfileRules.format(value))")
+            idle = nil
+        }
         guard let maxConnections, let windowSegments, let timeout, let buffer, let idle else { return nil }
         return NodeLimits(maxConnections: maxConnections, windowSegments: windowSegments,
                           blockingRequestTimeoutSeconds: timeout, perConnectionBufferBytes: buffer,

@@ -11,8 +11,8 @@ public struct NodeLimits: Sendable, Equatable {
     /// Send buffer per connection before it counts as slow (`per_connection_buffer_bytes:`,
     /// default 1 MiB).
     public var perConnectionBufferBytes: Int
-    /// A relayed stream nobody has asked for in this long stops pulling (`idle_pull_seconds:`,
-    /// default 30).
+    /// A relayed rendition nobody (player or downstream peer) has read for this long is no
+    /// longer pulled (`idle_pull_seconds:`, default 30); 0 pulls every rendition always.
     public var idlePullSeconds: Double
 
     public init(maxConnections: Int = 1024, windowSegments: Int = 6, blockingRequestTimeoutSeconds: Double = 3,

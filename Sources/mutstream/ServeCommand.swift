@@ -15,7 +15,8 @@ struct ServeCommand: AsyncParsableCommand {
             and README.md). Without it, serves the built-in demo: the test pattern and tone \
             through Profiles/default.yaml as stream "demo".
 
-            Players: http://HOST:PORT/live/STREAM/master.m3u8 (LL-HLS). Operations: /metrics, \
+            Players: http://HOST:PORT/live/STREAM/master.m3u8 (LL-HLS; https:// when mesh.tls_certificate \
+            and mesh.tls_key are set). Operations: /metrics, \
             /healthz, /readyz, POST /admin/v1/reload. SIGHUP reloads the configuration (only \
             changed streams restart; an invalid one is rejected and the running one stays); \
             SIGTERM or SIGINT drains: open segments are finished, then the listener closes.
@@ -49,15 +50,16 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let host = node.configuration.listen.host
+        let scheme = node.urlScheme
         let streams = node.configuration.streams.map(\.name)
         let service = EdgeService(node: node, logger: logger) { port in
             let shownHost = host == "0.0.0.0" || host == "::" ? "127.0.0.1" : host
             var text = "mutstream serving on port \(port)\n"
             for stream in streams {
-                text += "  \(stream): http://\(shownHost):\(port)/live/\(stream)/master.m3u8\n"
+                text += "  \(stream): \(scheme)://\(shownHost):\(port)/live/\(stream)/master.m3u8\n"
             }
             if let first = streams.first {
-                text += "Watch with:  ffplay http://\(shownHost):\(port)/live/\(first)/master.m3u8   (or open the URL in VLC)\n"
+                text += "Watch with:  ffplay \(scheme)://\(shownHost):\(port)/live/\(first)/master.m3u8   (or open the URL in VLC)\n"
             }
             // Written unbuffered so that scripts and tests reading the pipe see it at once.
             FileHandle.standardOutput.write(Data(text.utf8))

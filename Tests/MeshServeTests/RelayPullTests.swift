@@ -31,8 +31,7 @@ struct RelayPullTests {
             origin_public_key: "\(publicKey)"
         mesh:
           secret_file: \(scratch.path("mesh.secret"))
-          \(pullIdleSeconds.map { "pull_idle_seconds: \($0)" } ?? "")
-        limits: { window_segments: 4, blocking_request_timeout_seconds: 3 }
+        limits: { window_segments: 4, blocking_request_timeout_seconds: 3\(pullIdleSeconds.map { ", idle_pull_seconds: \($0)" } ?? "") }
 
         """
     }

@@ -136,9 +136,12 @@ struct NodeConfigTests {
         ("streams: [{ name: a, source: demo, profile: default, key: x }]", "streams[0].key", "unknown key"),
         ("mesh: { seed_peers: [edge-2] }", "mesh.seed_peers[0]", "must be a URL like"),
         ("mesh: { tls_certificate: a.crt }", "mesh.tls_key", "set together"),
+        ("mesh: { tls_ca_file: \"\" }", "mesh.tls_ca_file", "must not be empty"),
+        ("mesh: { tls_ca_file: [a.pem, b.pem] }", "mesh.tls_ca_file", "must be a single value"),
+        ("mesh: { tls_ca_fle: ca.pem }", "mesh.tls_ca_fle", "did you mean 'tls_ca_file'?"),
         ("limits: { window_segments: 2 }", "limits.window_segments", "3…1000"),
         ("limits: { max_connection: 5 }", "limits.max_connection", "did you mean 'max_connections'?"),
-        ("limits: { idle_pull_seconds: 0 }", "limits.idle_pull_seconds", "more than 0"),
+        ("limits: { idle_pull_seconds: -1 }", "limits.idle_pull_seconds", "must be 0 (always pull) to 86400"),
         ("limits: { per_connection_buffer_bytes: 1MiB }", "limits.per_connection_buffer_bytes", "whole number"),
     ])
     func badConfigNamesTheFieldPath(yaml: String, fieldPath: String, reasonContains: String) {
@@ -177,7 +180,26 @@ struct NodeConfigTests {
         #expect(config.streams.map(\.name) == ["demo", "studio-a", "event", "keynote"])
         #expect(config.streams.filter { $0.profile != nil }.count == 3)
         #expect(config.streams.contains { $0.isRelayed })
-        #expect(config.mesh.tlsKey != nil)
+        // TLS is commented out in the sample: a box installed from it serves plain HTTP until
+        // the operator has certificate files.
+        #expect(config.mesh.tlsKey == nil && !config.mesh.servesTLS)
+    }
+
+    @Test func theTLSFilesResolveAgainstTheConfigFile() throws {
+        let config = try Self.parse("""
+            mesh:
+              tls_certificate: tls/edge.crt
+              tls_key: /etc/mutstream/tls/edge.key
+              tls_ca_file: tls/mesh-ca.pem
+            """)
+        #expect(config.mesh.tlsCertificate == Fixtures.repositoryRoot + "/tls/edge.crt")
+        #expect(config.mesh.tlsKey == "/etc/mutstream/tls/edge.key")
+        #expect(config.mesh.tlsCAFile == Fixtures.repositoryRoot + "/tls/mesh-ca.pem")
+        #expect(config.mesh.servesTLS)
+        // A CA file alone is a relay that pulls from https:// upstreams but serves plain HTTP.
+        let relay = try Self.parse("mesh: { tls_ca_file: ca.pem }")
+        #expect(relay.mesh.tlsCAFile == Fixtures.repositoryRoot + "/ca.pem")
+        #expect(!relay.mesh.servesTLS)
     }
 
     @Test func theDemoConfigHasOneDemoStream() throws {

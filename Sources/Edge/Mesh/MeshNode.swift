@@ -1,5 +1,6 @@
 import Logging
 import Mesh
+import NIOSSL
 import Pipeline
 import Profiles
 import Relay
@@ -14,6 +15,8 @@ final class MeshNode: Sendable {
     let peers: MeshPeerTable
     let peerLinks: MeshPeerLinks
     let metrics: MeshMetrics
+    /// How `https://` upstreams are checked; a reload replaces its context.
+    let clientTLS: MeshClientTLS
     private let store: ChunkStore
     private let logger: Logger
     private let longPollSeconds: Double
@@ -21,8 +24,9 @@ final class MeshNode: Sendable {
     private let pullers = Mutex<[String: MeshPuller]>([:])
     private let exchange = Mutex<PeerExchange?>(nil)
 
-    init(configuration: NodeConfig, store: ChunkStore, registry: MetricsRegistry, logger: Logger) throws {
+    init(configuration: NodeConfig, clientTLS: NIOSSLContext, store: ChunkStore, registry: MetricsRegistry, logger: Logger) throws {
         nodeID = configuration.nodeID
+        self.clientTLS = MeshClientTLS(clientTLS)
         keys = try MeshKeys.load(configuration)
         ledger = MeshLedger(windowSegments: configuration.limits.windowSegments)
         let upstreams = configuration.streams.flatMap { stream -> [String] in
@@ -35,7 +39,7 @@ final class MeshNode: Sendable {
         self.store = store
         self.logger = logger
         longPollSeconds = min(5, configuration.limits.blockingRequestTimeoutSeconds)
-        pullIdleSeconds = configuration.mesh.pullIdleSeconds
+        pullIdleSeconds = configuration.limits.idlePullSeconds
         if keys.authenticator == nil { logger.notice("mesh: no mesh.secret_file; /mesh/v1/ answers 401 and relayed streams cannot pull") }
     }
 
@@ -68,7 +72,7 @@ final class MeshNode: Sendable {
         }
         let puller = MeshPuller(
             settings: .init(nodeID: nodeID, stream: stream.name, upstreams: urls, verifier: verifier,
-                            authenticator: authenticator, longPollSeconds: longPollSeconds,
+                            authenticator: authenticator, tls: clientTLS, longPollSeconds: longPollSeconds,
                             pullIdleSeconds: pullIdleSeconds),
             store: store, ledger: ledger, metrics: metrics, logger: logger)
         pullers.withLock { $0[stream.name] = puller }
@@ -84,7 +88,8 @@ final class MeshNode: Sendable {
     /// Starts peer exchange (a box without a mesh secret has no peers to talk to).
     func start() {
         guard let authenticator = keys.authenticator, !peers.all.isEmpty else { return }
-        let exchange = PeerExchange(nodeID: nodeID, peers: peers, authenticator: authenticator, metrics: metrics, logger: logger)
+        let exchange = PeerExchange(nodeID: nodeID, peers: peers, authenticator: authenticator, tls: clientTLS, metrics: metrics,
+                                    logger: logger)
         self.exchange.withLock { $0 = exchange }
         exchange.start()
     }

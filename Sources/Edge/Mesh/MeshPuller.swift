@@ -22,6 +22,8 @@ final class MeshPuller: Sendable {
         var upstreams: [String]
         var verifier: IndexVerifier
         var authenticator: MeshAuthenticator
+        /// How `https://` upstreams are checked.
+        var tls: MeshClientTLS
         /// Longest index long-poll the upstreams hold (the client waits a little longer).
         var longPollSeconds: Double
         /// A rendition unread for this long stops being pulled; 0 pulls all always.
@@ -86,7 +88,7 @@ final class MeshPuller: Sendable {
     func start() {
         for url in settings.upstreams {
             guard let endpoint = MeshHTTPClient.Endpoint(baseURL: url) else {
-                logger.error("upstream \(url) is not an http://host:port URL; ignored")
+                logger.error("upstream \(url) is not an http:// or https://host:port URL; ignored")
                 continue
             }
             state.withLock { $0.watches[url] = Watch(endpoint: endpoint) }
@@ -122,7 +124,7 @@ final class MeshPuller: Sendable {
         let credential = settings.authenticator.headerValue(
             nodeID: settings.nodeID, method: "GET", target: target, unixTimeSeconds: Int64(Date().timeIntervalSince1970))
         let response = try MeshHTTPClient.get(endpoint, target: target, authorization: credential, headers: headers,
-                                              timeoutSeconds: timeoutSeconds)
+                                              tls: settings.tls.current, timeoutSeconds: timeoutSeconds)
         metrics.pullWireBytes.labels(kind).increment(by: UInt64(response.wireBytes))
         return response
     }
@@ -133,6 +135,7 @@ final class MeshPuller: Sendable {
     /// while it does not answer.
     private func watch(_ url: String, _ endpoint: MeshHTTPClient.Endpoint) {
         var failures = 0
+        var lastReported: String?
         while !isStopped {
             do {
                 let response = try get(endpoint, "/mesh/v1/catalog", kind: "catalog", headers: linkReport(url), timeoutSeconds: 1)
@@ -143,12 +146,20 @@ final class MeshPuller: Sendable {
                     state.watches[url]?.aliveAt = PullDriver.now()
                 }
                 failures = 0
+                lastReported = nil
                 // While the upstream is in use its index polls and chunk requests watch over
                 // it; its catalog is only re-read for changes (a slower beat keeps the mesh's
                 // control traffic small).
                 let inUse = state.withLock { $0.active[url] != nil }
                 Thread.sleep(forTimeInterval: inUse ? 5 : 1)
             } catch {
+                // Said once per distinct reason (an upstream whose certificate is not trusted
+                // fails the same way every second), again after it has answered.
+                let why = "\(error)"
+                if why != lastReported {
+                    logger.warning("upstream \(url) cannot be read: catalog: \(why); not pulled from until it answers")
+                    lastReported = why
+                }
                 markDown(url, "catalog: \(error)")
                 failures += 1
                 Thread.sleep(forTimeInterval: min(0.25 * Double(1 << min(failures, 5)), 4))
@@ -273,7 +284,7 @@ final class MeshPuller: Sendable {
     private func install(_ entry: CatalogEntry) {
         let context = PullDriver.Context(
             stream: settings.stream, nodeID: settings.nodeID, verifier: settings.verifier, authenticator: settings.authenticator,
-            metrics: metrics, logger: logger,
+            tls: settings.tls, metrics: metrics, logger: logger,
             onDemoted: { [self] id in demote(id) },
             onGap: { [self] why in resync(why) })
         let driver = PullDriver(context: context, publisher: PartPublisher(stream: settings.stream, store: store, ledger: ledger),

@@ -21,11 +21,14 @@ final class PeerExchange: Sendable {
     private let nodeID: String
     private let peers: MeshPeerTable
     private let authenticator: MeshAuthenticator
+    private let tls: MeshClientTLS
     private let metrics: MeshMetrics
     private let logger: Logger
     private let stopped = Atomic<Bool>(false)
 
-    init(nodeID: String, peers: MeshPeerTable, authenticator: MeshAuthenticator, metrics: MeshMetrics, logger: Logger) {
+    init(nodeID: String, peers: MeshPeerTable, authenticator: MeshAuthenticator, tls: MeshClientTLS, metrics: MeshMetrics,
+         logger: Logger) {
+        self.tls = tls
         self.nodeID = nodeID
         self.peers = peers
         self.authenticator = authenticator
@@ -68,7 +71,8 @@ final class PeerExchange: Sendable {
                 nodeID: nodeID, method: "POST", target: target, unixTimeSeconds: Int64(Date().timeIntervalSince1970))
             do {
                 let response = try MeshHTTPClient.request(
-                    endpoint, method: "POST", target: target, authorization: credential, body: Array(body), timeoutSeconds: 2)
+                    endpoint, method: "POST", target: target, authorization: credential, body: Array(body), tls: tls.current,
+                    timeoutSeconds: 2)
                 metrics.pullWireBytes.labels("peers").increment(by: UInt64(response.wireBytes))
                 guard response.status == 200, let answer = try? JSONDecoder().decode(MeshAPI.PeerList.self, from: Data(response.body)) else {
                     continue

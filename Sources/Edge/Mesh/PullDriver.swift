@@ -16,6 +16,8 @@ final class PullDriver: @unchecked Sendable {
         var nodeID: String
         var verifier: IndexVerifier
         var authenticator: MeshAuthenticator
+        /// How `https://` upstreams are checked.
+        var tls: MeshClientTLS
         var metrics: MeshMetrics
         var logger: Logger
         /// Called (on the driver thread) when the scheduler demotes an upstream.
@@ -252,11 +254,14 @@ final class PullDriver: @unchecked Sendable {
         let response: MeshHTTPClient.Response
         do {
             response = try MeshHTTPClient.request(
-                endpoint, method: "GET", target: target, authorization: credential, body: nil, timeoutSeconds: 10,
-                cancellation: cancellation) { [self] count in post(.bytesReceived(chunk, from: upstream, countBytes: count)) }
+                endpoint, method: "GET", target: target, authorization: credential, body: nil, tls: context.tls.current,
+                timeoutSeconds: 10, cancellation: cancellation
+            ) { [self] count in post(.bytesReceived(chunk, from: upstream, countBytes: count)) }
         } catch {
-            if case .connect = error { return .chunkFailed(chunk, from: upstream, reason: .refused(statusCode: nil)) }
-            return .chunkFailed(chunk, from: upstream, reason: .reset)
+            switch error {
+            case .connect, .tls: return .chunkFailed(chunk, from: upstream, reason: .refused(statusCode: nil))
+            default: return .chunkFailed(chunk, from: upstream, reason: .reset)
+            }
         }
         context.metrics.pullWireBytes.labels("chunk").increment(by: UInt64(response.wireBytes))
         guard response.status == 200 else { return .chunkFailed(chunk, from: upstream, reason: .refused(statusCode: response.status)) }

@@ -39,6 +39,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     static let inlineBodyBytes = 4_096
 
     let server: ServerContext
+
+    /// TLS on this connection: bodies are written as buffers (sendfile would bypass NIOSSL).
+
+    let isEncrypted: Bool
     var head: RequestHead?
     var route: Route = .notFound
     var query: Substring?
@@ -77,6 +81,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     init(server: ServerContext) {
         self.server = server
+        self.isEncrypted = server.tlsContext.withLock { $0 != nil }
     }
 
     // MARK: Inbound
@@ -263,7 +268,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         }
         var sent = SentFiles()
         var last: IOData
-        if sendsBody, case .part(let part) = body, let file = part.file,
+        // sendfile bypasses the channel pipeline: over TLS the bytes must go through NIOSSL.
+        let mayUseFiles = !self.isEncrypted
+        if sendsBody, mayUseFiles, case .part(let part) = body, let file = part.file,
            PartResponse.isStoredHead(
                version: request.version, status: status, contentType: contentType, cacheControl: cacheControl,
                extraHeaders: extraHeaders, keepAlive: keepAlive
@@ -289,7 +296,8 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                     last = next
                 }
                 func append(_ part: ChunkPart) {
-                    append(part.file.map { .fileRegion(sent.region(of: $0, from: $0.headBytes)) } ?? .byteBuffer(part.payload))
+                    guard mayUseFiles, let file = part.file else { return append(.byteBuffer(part.payload)) }
+                    append(.fileRegion(sent.region(of: file, from: file.headBytes)))
                 }
                 switch body {
                 case .empty:

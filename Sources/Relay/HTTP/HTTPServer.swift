@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// The delivery HTTP server: LL-HLS for players, `/metrics`, `/healthz`, `/readyz` and the
@@ -79,6 +80,17 @@ public final class HTTPServer: Sendable {
         self.context.adminHandler.withLock { $0 = handler }
     }
 
+    /// Makes the listener HTTPS: every connection accepted from now on starts with a TLS
+    /// handshake under `context` (its certificate chain, key and protocol versions); nil goes
+    /// back to plain HTTP. Open connections keep what they started with, so a certificate is
+    /// replaced (a reload) without dropping players.
+    public func setTLSContext(_ context: NIOSSLContext?) {
+        self.context.tlsContext.withLock { $0 = context }
+    }
+
+    /// True while new connections are served over TLS.
+    public var servesTLS: Bool { self.context.tlsContext.withLock { $0 != nil } }
+
     /// Open connections now.
     public var openConnections: Int { self.tracker.count }
 
@@ -109,6 +121,10 @@ public final class HTTPServer: Sendable {
             )
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // TLS first, so that even the 503 of a refused connection is encrypted.
+                    if let tls = context.tlsContext.withLock({ $0 }) {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                    }
                     guard tracker.admit(channel) else {
                         context.metrics.connectionsRejected.increment()
                         try channel.pipeline.syncOperations.addHandler(RejectConnectionHandler())

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import NIOSSL
 import Synchronization
 
 /// What every connection handler shares: configuration, store, metrics, admin hook.
@@ -12,6 +13,8 @@ final class ServerContext: Sendable {
     let logger: Logger
     let adminHandler = Mutex<AdminHandler?>(nil)
     let meshHandler = Mutex<MeshHandler?>(nil)
+    /// Set: every new connection is TLS (see ``HTTPServer/setTLSContext(_:)``).
+    let tlsContext = Mutex<NIOSSLContext?>(nil)
 
     // Header values built once, not per response.
     let playlistCacheControl: String

@@ -47,8 +47,7 @@ final class LabBox: @unchecked Sendable {
             origin_public_key: "\(publicKey)"
         mesh:
           secret_file: \(scratch.path("mesh.secret"))
-          \(pullIdleSeconds.map { "pull_idle_seconds: \($0)" } ?? "")
-        limits: { window_segments: 4, blocking_request_timeout_seconds: 3 }
+        limits: { window_segments: 4, blocking_request_timeout_seconds: 3\(pullIdleSeconds.map { ", idle_pull_seconds: \($0)" } ?? "") }
 
         """
     }
