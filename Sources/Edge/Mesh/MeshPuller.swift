@@ -167,11 +167,13 @@ final class MeshPuller: Sendable {
         }
     }
 
-    /// What this box measured of its link from the upstream at `url`, for the upstream to
-    /// choose the renditions it offers (``MeshPeerLinks``); nothing before a measurement.
+    /// What this box measured of what it can pull, for the upstream at `url` to choose the
+    /// renditions it offers (``MeshPeerLinks``); nothing before a measurement. With several
+    /// upstreams that is their sum: each part comes from one of them, so two links each too
+    /// narrow for a rendition together carry it.
     private func linkReport(_ url: String) -> [(String, String)] {
         let (driver, id) = state.withLock { ($0.driver, $0.active[url]) }
-        guard let driver, let id, let bytesPerSecond = driver.throughputEstimate(of: id) else { return [] }
+        guard let driver, id != nil, let bytesPerSecond = driver.aggregateThroughputEstimate() else { return [] }
         return [(MeshPeerLinks.headerName, "mtp=\(Int(bytesPerSecond * 8 / 1000))")]
     }
 

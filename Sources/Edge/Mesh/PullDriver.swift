@@ -73,6 +73,15 @@ final class PullDriver: @unchecked Sendable {
         for cancellation in cancellations { cancellation.cancel() }
     }
 
+    /// What all usable upstreams together are measured to deliver, in bytes per second; nil
+    /// before any measurement.
+    func aggregateThroughputEstimate() -> Double? {
+        condition.lock()
+        defer { condition.unlock() }
+        let total = scheduler.predictedAggregateThroughputBytesPerSecond
+        return total > 0 ? total : nil
+    }
+
     /// The scheduler's measured throughput of an upstream's link, in bytes per second.
     func throughputEstimate(of upstream: UpstreamID) -> Double? {
         condition.lock()
