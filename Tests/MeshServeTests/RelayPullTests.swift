@@ -43,18 +43,8 @@ struct RelayPullTests {
         try scratch.writeTinyProfile()
         let (publicKey, auth) = try await Self.keys(in: scratch)
         let originPort = try FreePort.tcp()
-        let origin = try await ServeProcess(config: """
-            node_id: origin
-            listen: "127.0.0.1:\(originPort)"
-            profiles_dir: \(scratch.url.path)
-            streams:
-              - { name: live, source: demo, profile: tiny }
-            mesh:
-              secret_file: \(scratch.path("mesh.secret"))
-              signing_key_file: \(scratch.path("origin.key"))
-            limits: { window_segments: 4, blocking_request_timeout_seconds: 3 }
-
-            """, port: originPort, label: "origin", in: scratch)
+        let origin = try await ServeProcess(config: Self.originConfig(port: originPort, scratch: scratch), port: originPort,
+                                            label: "origin", in: scratch)
         defer { origin.kill() }
         let relayPort = try FreePort.tcp()
         let relay = try await ServeProcess(
