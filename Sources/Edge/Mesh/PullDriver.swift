@@ -82,13 +82,6 @@ final class PullDriver: @unchecked Sendable {
         return total > 0 ? total : nil
     }
 
-    /// The scheduler's measured throughput of an upstream's link, in bytes per second.
-    func throughputEstimate(of upstream: UpstreamID) -> Double? {
-        condition.lock()
-        defer { condition.unlock() }
-        return scheduler.estimate(of: upstream)?.throughputBytesPerSecond
-    }
-
     private func isStopped(_ rendition: String) -> Bool {
         condition.lock()
         defer { condition.unlock() }
