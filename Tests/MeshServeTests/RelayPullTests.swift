@@ -20,20 +20,11 @@ struct RelayPullTests {
         return (String(line.dropFirst("origin_public_key: ".count)), MeshAuthenticator(secret: secret))
     }
 
+    /// ``LabBox/relayConfig(nodeID:upstreams:publicKey:scratch:pullIdleSeconds:)`` on a loopback port.
     static func relayConfig(port: Int, upstreams: [String], publicKey: String, scratch: Scratch, nodeID: String = "relay",
                             pullIdleSeconds: Double? = nil) -> String {
-        """
-        node_id: \(nodeID)
-        listen: "127.0.0.1:\(port)"
-        streams:
-          - name: live
-            upstreams: [\(upstreams.map { "\"\($0)\"" }.joined(separator: ", "))]
-            origin_public_key: "\(publicKey)"
-        mesh:
-          secret_file: \(scratch.path("mesh.secret"))
-        limits: { window_segments: 4, blocking_request_timeout_seconds: 3\(pullIdleSeconds.map { ", idle_pull_seconds: \($0)" } ?? "") }
-
-        """
+        "listen: \"127.0.0.1:\(port)\"\n"
+            + LabBox.relayConfig(nodeID: nodeID, upstreams: upstreams, publicKey: publicKey, scratch: scratch, pullIdleSeconds: pullIdleSeconds)
     }
 
     @Test("the relay plays end to end with ffmpeg; unauthenticated mesh requests get 401")
@@ -142,19 +133,9 @@ struct RelayPullTests {
         #expect(relay.child.standardError.contains("no longer pulled"))
     }
 
+    /// ``LabBox/originConfig(profile:source:scratch:)`` (the demo through `tiny`) on a loopback port.
     static func originConfig(port: Int, scratch: Scratch) -> String {
-        """
-        node_id: origin
-        listen: "127.0.0.1:\(port)"
-        profiles_dir: \(scratch.url.path)
-        streams:
-          - { name: live, source: demo, profile: tiny }
-        mesh:
-          secret_file: \(scratch.path("mesh.secret"))
-          signing_key_file: \(scratch.path("origin.key"))
-        limits: { window_segments: 4, blocking_request_timeout_seconds: 3 }
-
-        """
+        "listen: \"127.0.0.1:\(port)\"\n" + LabBox.originConfig(scratch: scratch)
     }
 
     @Test("peer exchange: a box learns of its seed's peers")
