@@ -97,10 +97,11 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "LibAV", "Profiles"]),
         .testTarget(name: "RelayTests", dependencies: ["Relay", "Chunker"]),
         .testTarget(name: "MeshTests", dependencies: ["Mesh"]),
-        // The service's internals that need a real peer (the mesh client against openssl s_server).
+        // The service's internals: the mesh client against a real peer (openssl s_server), and
+        // what a box offers each downstream peer.
         .testTarget(
             name: "EdgeTests",
-            dependencies: ["Edge", .product(name: "NIOSSL", package: "swift-nio-ssl")]
+            dependencies: ["Edge", "Mesh", "Relay", .product(name: "NIOSSL", package: "swift-nio-ssl")]
         ),
         // Real `mutstream serve` processes pulling from each other over loopback sockets.
         .testTarget(name: "MeshServeTests", dependencies: ["Mesh"]),

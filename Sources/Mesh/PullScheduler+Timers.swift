@@ -8,7 +8,7 @@ extension PullScheduler {
         for chunk in pending {
             consider(chunk.indexedAtSeconds + configuration.abandonDurationFactor * chunk.durationSeconds)
             for attempt in chunk.attempts {
-                consider(attempt.lastActivitySeconds + silenceLimitSeconds(attempt.upstream, chunk))
+                consider(attempt.lastActivitySeconds + silenceLimitSeconds(attempt, chunk))
             }
             if configuration.isHedgingEnabled, chunk.attempts.count == 1 {
                 consider(hedgeFromSeconds(chunk))
@@ -21,10 +21,15 @@ extension PullScheduler {
     }
 
     /// How long a request may go without bytes: `silenceDurationFactor` chunk durations, and
-    /// at least `silenceRTTFactor` of the upstream's round trips.
-    func silenceLimitSeconds(_ upstream: UpstreamID, _ chunk: PendingChunk) -> Double {
-        let rtt = upstreamIndex(upstream).map { rttSeconds(of: upstreams[$0]) } ?? configuration.initialRTTSeconds
-        return max(configuration.silenceDurationFactor * chunk.durationSeconds, configuration.silenceRTTFactor * rtt)
+    /// at least `silenceRTTFactor` of the upstream's round trips. Before the first byte the
+    /// bound is tighter (`firstByteRTTFactor` round trips, at least `firstByteDurationFactor`
+    /// chunk durations): a link that went dark mid-stream shows as a request never
+    /// answered, and on a short round trip waiting a whole part for it makes the part late.
+    func silenceLimitSeconds(_ attempt: Attempt, _ chunk: PendingChunk) -> Double {
+        let rtt = upstreamIndex(attempt.upstream).map { rttSeconds(of: upstreams[$0]) } ?? configuration.initialRTTSeconds
+        let silence = max(configuration.silenceDurationFactor * chunk.durationSeconds, configuration.silenceRTTFactor * rtt)
+        guard attempt.firstByteAtSeconds == nil else { return silence }
+        return min(silence, max(configuration.firstByteRTTFactor * rtt, configuration.firstByteDurationFactor * chunk.durationSeconds))
     }
 
     func hedgeFromSeconds(_ chunk: PendingChunk) -> Double {
@@ -50,7 +55,7 @@ extension PullScheduler {
         while a < pending[p].attempts.count {
             let attempt = pending[p].attempts[a]
             let silence = now - attempt.lastActivitySeconds
-            guard silence >= silenceLimitSeconds(attempt.upstream, pending[p]) else {
+            guard silence >= silenceLimitSeconds(attempt, pending[p]) else {
                 a += 1
                 continue
             }

@@ -11,6 +11,13 @@ public struct PullSchedulerConfiguration: Sendable, Hashable {
     public var silenceDurationFactor = 1.5
     /// …but never before this many of its round trips.
     public var silenceRTTFactor = 2.0
+    /// Before its first byte a request is silent sooner: after this many of the upstream's
+    /// round trips (a request goes out only once some upstream has indexed the chunk, so
+    /// an answer takes a round trip plus the upstreams' skew, which the round trips
+    /// measured include)…
+    public var firstByteRTTFactor = 4.0
+    /// …but not before this many chunk durations (nor after the silence bound above).
+    public var firstByteDurationFactor = 0.25
     /// A chunk's deadline: this many chunk durations after its index entry arrived.
     public var deadlineDurationFactor = 1.0
     /// Hedging is considered from this many chunk durations before the deadline.

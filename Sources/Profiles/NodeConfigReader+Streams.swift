@@ -2,7 +2,7 @@ import Foundation
 import Yams
 
 extension NodeConfigReader {
-    static let streamKeys = ["name", "source", "upstreams", "profile", "ingest_key", "origin_public_key"]
+    static let streamKeys = ["name", "source", "upstreams", "profile", "ingest_key", "origin_public_key", "pinned_renditions"]
 
     /// The `streams:` list; absent is no streams.
     mutating func readStreams(_ document: MappingReader) -> [StreamConfig]? {
@@ -84,9 +84,30 @@ extension NodeConfigReader {
                                why: "origin_public_key applies to relayed streams (upstreams); "
                                    + "this node is the origin of a source stream")
 
-        guard let name, let input, profileOK, let ingestKey, let originKey else { return (name, nil) }
+        let pinned = readPinnedRenditions(entry, isRelayed: isRelayed || !hasSource)
+
+        guard let name, let input, profileOK, let ingestKey, let originKey, let pinned else { return (name, nil) }
         return (name, StreamConfig(name: name, input: input, profilePath: profilePath, profile: profile,
-                                   ingestKey: ingestKey, originPublicKey: originKey))
+                                   ingestKey: ingestKey, originPublicKey: originKey, pinnedRenditions: pinned))
+    }
+
+    /// `pinned_renditions:` of a relayed stream: rendition names (they are checked against
+    /// the origin's catalog when it is read, not here). Absent is none; nil when bad.
+    private func readPinnedRenditions(_ entry: MappingReader, isRelayed: Bool) -> [String]? {
+        let key = "pinned_renditions"
+        guard entry.contains(key) else { return [] }
+        guard isRelayed else {
+            diagnostics.report(entry.path.key(key), "pinned_renditions applies to relayed streams (upstreams); "
+                + "this node encodes every rendition of a source stream")
+            return nil
+        }
+        guard let names = entry.strings(key) else { return nil }
+        var ok = true
+        for name in names where !Rendition.isPathSafe(name.value) {
+            diagnostics.report(name.path, "not a rendition name (letters, digits, '-' and '_'), got \"\(name.value)\"")
+            ok = false
+        }
+        return ok ? names.map(\.value) : nil
     }
 
     private func readSource(_ entry: MappingReader) -> StreamInput? {

@@ -15,10 +15,15 @@ public struct StreamConfig: Sendable, Equatable {
     /// The origin's public key that signs the chunk index of a relayed stream
     /// (`origin_public_key:`), as written in the file.
     public var originPublicKey: String?
+    /// Renditions of a relayed stream this node pulls whatever its links measure
+    /// (`pinned_renditions:`): its upstreams offer them even where the link estimate would
+    /// leave them out, e.g. for a relay that must carry the whole ladder. Empty: the
+    /// upstreams choose from the measured links alone.
+    public var pinnedRenditions: [String]
 
     public init(
         name: String, input: StreamInput, profilePath: String? = nil, profile: Profile? = nil,
-        ingestKey: String? = nil, originPublicKey: String? = nil
+        ingestKey: String? = nil, originPublicKey: String? = nil, pinnedRenditions: [String] = []
     ) {
         self.name = name
         self.input = input
@@ -26,6 +31,7 @@ public struct StreamConfig: Sendable, Equatable {
         self.profile = profile
         self.ingestKey = ingestKey
         self.originPublicKey = originPublicKey
+        self.pinnedRenditions = pinnedRenditions
     }
 
     /// True when this node transcodes nothing for the stream and fills it from peers.

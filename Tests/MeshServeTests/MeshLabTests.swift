@@ -56,7 +56,7 @@ struct MeshLabTests {
         }
     }
 
-    @Test("issue 6: a relay behind a narrow link is relayed only the renditions that fit; a wide one gets all")
+    @Test("issue 6: a relay behind a narrow link is relayed only the renditions that fit; a wide one, or one that pins them, gets all")
     func narrowLinkGetsFewerRenditions() async throws {
         let scratch = try Scratch("narrow")
         defer { scratch.remove() }
@@ -65,9 +65,12 @@ struct MeshLabTests {
         let lab = try NetworkLab()
         defer { lab.tearDown() }
         let originHost = try lab.addHost("origin"), wideHost = try lab.addHost("wide"), narrowHost = try lab.addHost("narrow")
+        let pinnedHost = try lab.addHost("pinned")
         let toWide = try lab.link(originHost, wideHost), toNarrow = try lab.link(originHost, narrowHost)
-        // The bench ladder: 360p at 1.5 Mbit/s and 180p at 0.4; the narrow link carries 1 Mbit/s.
+        let toPinned = try lab.link(originHost, pinnedHost)
+        // The bench ladder: 360p at 1.5 Mbit/s and 180p at 0.4; the narrow links carry 1 Mbit/s.
         try lab.shape(toNarrow, from: originHost, kbitPerSecond: 1000)
+        try lab.shape(toPinned, from: originHost, kbitPerSecond: 1000)
         let origin = try await LabBox("origin", on: originHost, lab: lab, config: LabBox.originConfig(
             profile: "bench", source: LabBox.benchSource, scratch: scratch), in: scratch)
         defer { origin.kill() }
@@ -77,6 +80,11 @@ struct MeshLabTests {
         let narrow = try await LabBox("narrow", on: narrowHost, lab: lab, config: LabBox.relayConfig(
             nodeID: "narrow", upstreams: [LabBox.url(toNarrow.address(of: originHost))], publicKey: publicKey, scratch: scratch), in: scratch)
         defer { narrow.kill() }
+        // Its operator wants the whole ladder there whatever the link measures.
+        let pinned = try await LabBox("pinned", on: pinnedHost, lab: lab, config: LabBox.relayConfig(
+            nodeID: "pinned", upstreams: [LabBox.url(toPinned.address(of: originHost))], publicKey: publicKey, scratch: scratch,
+            pinnedRenditions: ["360p", "180p"]), in: scratch)
+        defer { pinned.kill() }
 
         func variants(_ box: LabBox) async throws -> [String] {
             try await lab.perform(in: box.host) {
@@ -99,7 +107,11 @@ struct MeshLabTests {
         }
         #expect(narrowVariants == ["180p"], "narrow relay serves \(narrowVariants)\n\(narrow.log)")
         #expect(Set(try await variants(wide)) == ["360p", "180p"])
+        #expect(Set(try await variants(pinned)) == ["360p", "180p"], "\(pinned.log)")
         let metrics = try await LabMetrics.scrape(originHost, lab: lab)
+        #expect(LabMetrics.value(metrics, "mutstream_mesh_peer_offered_renditions{peer=\"pinned\",stream=\"live\"}") == 2)
+        let pinnedLink = LabMetrics.value(metrics, "mutstream_mesh_peer_throughput_bits_per_second{peer=\"pinned\"}")
+        #expect(pinnedLink > 0 && pinnedLink < 2_000_000, "the pinned relay reported \(pinnedLink) bit/s of a 1 Mbit/s link")
         #expect(LabMetrics.value(metrics, "mutstream_mesh_peer_offered_renditions{peer=\"narrow\",stream=\"live\"}") == 1)
         #expect(LabMetrics.value(metrics, "mutstream_mesh_peer_offered_renditions{peer=\"wide\",stream=\"live\"}") == 2)
         let reported = LabMetrics.value(metrics, "mutstream_mesh_peer_throughput_bits_per_second{peer=\"narrow\"}")
@@ -173,6 +185,7 @@ struct Diamond: @unchecked Sendable {
 
     /// `beforeEdge` runs once the origin and the two relays serve, before the edge starts.
     init(scratch: Scratch, profile: String = "tiny", source: String = "demo", pullIdleSeconds: Double? = nil,
+         edgePins: [String] = [],
          beforeEdge: (NetworkLab, _ left: LabBox, _ right: LabBox, _ leftToEdge: NetworkLab.Link, _ rightToEdge: NetworkLab.Link) async throws -> Void = { _, _, _, _, _ in }) async throws {
         try scratch.writeTinyProfile()
         try LabBox.writeBenchProfile(in: scratch)
@@ -195,7 +208,7 @@ struct Diamond: @unchecked Sendable {
             try await beforeEdge(lab, left, right, leftToEdge, rightToEdge)
             edge = try await LabBox("edge", on: e, lab: lab, config: LabBox.relayConfig(
                 nodeID: "edge", upstreams: [LabBox.url(leftToEdge.address(of: l)), LabBox.url(rightToEdge.address(of: r))],
-                publicKey: publicKey, scratch: scratch, pullIdleSeconds: pullIdleSeconds), in: scratch)
+                publicKey: publicKey, scratch: scratch, pullIdleSeconds: pullIdleSeconds, pinnedRenditions: edgePins), in: scratch)
         } catch {
             for box in started { box.kill() }
             lab.tearDown()

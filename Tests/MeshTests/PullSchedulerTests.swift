@@ -61,6 +61,38 @@ import Testing
         #expect(estimate.failures == 1 && estimate.backoffUntilSeconds == 1.02)
     }
 
+    @Test func requestNeverAnsweredIsDroppedAfterAFewRoundTrips() {
+        var config = PullSchedulerConfiguration()
+        config.isHedgingEnabled = false
+        var r = Replay(config, upstreams: [a, b])
+        // A measured 20 ms round trip on a: the chunk is indexed, so an answer takes about one.
+        let first = Fixtures.chunk(0)
+        r.indexed(Fixtures.scheduled(0), at: 0, from: [a, b])
+        r.at(0.02, .bytesReceived(first, from: a, countBytes: 100_000))
+        r.at(0.03, .chunkCompleted(first, from: a))
+        // The next goes to b, not yet measured (a probe; its round trip is taken as a's).
+        let second = Fixtures.chunk(1)
+        #expect(r.indexed(Fixtures.scheduled(1), at: 0.5, from: [a, b]) == [.request(second, from: b)])
+        // No first byte: dropped after max(4 round trips, a quarter part) = 0.125 s, not the
+        // 0.75 s a request that stalls mid-body gets.
+        #expect(r.scheduler.nextWakeSeconds == 0.625)
+        #expect(r.at(0.62, .tick).isEmpty)
+        #expect(r.at(0.625, .tick) == [.cancel(second, from: b), .request(second, from: a)])
+    }
+
+    @Test func firstByteBoundFollowsALongRoundTrip() {
+        var config = PullSchedulerConfiguration()
+        config.isHedgingEnabled = false
+        var r = Replay(config, upstreams: [a, b])
+        // A queue on the link: first bytes come 150 ms after the request, so 4 round trips
+        // would be 0.6 s; the mid-body bound (0.75 s) is not exceeded either way.
+        r.indexed(Fixtures.scheduled(0), at: 0, from: [a, b])
+        r.at(0.15, .bytesReceived(Fixtures.chunk(0), from: a, countBytes: 100_000))
+        r.at(0.2, .chunkCompleted(Fixtures.chunk(0), from: a))
+        r.indexed(Fixtures.scheduled(1), at: 0.5, from: [a, b])
+        #expect(abs(r.scheduler.nextWakeSeconds! - 1.1) < 1e-9)
+    }
+
     @Test func silenceBoundIsAtLeastTwoRoundTrips() {
         var config = PullSchedulerConfiguration()
         config.isHedgingEnabled = false

@@ -48,6 +48,7 @@ struct NodeConfigTests {
               - name: relay
                 upstreams: [https://a.example:8080, http://10.0.0.2:8080]
                 origin_public_key: abc
+                pinned_renditions: [720p, audio]
             mesh:
               seed_peers: [https://a.example:8080]
               secret_file: keys/mesh.key
@@ -67,6 +68,8 @@ struct NodeConfigTests {
         #expect(config.streams[2].isRelayed)
         #expect(config.streams[2].profile == nil)
         #expect(config.streams[2].originPublicKey == "abc")
+        #expect(config.streams[2].pinnedRenditions == ["720p", "audio"])
+        #expect(config.streams[1].pinnedRenditions.isEmpty)
         #expect(config.mesh.secretFile == Fixtures.repositoryRoot + "/keys/mesh.key")
         #expect(config.limits.windowSegments == 10)
         #expect(config.limits.blockingRequestTimeoutSeconds == 1.5)
@@ -132,6 +135,12 @@ struct NodeConfigTests {
         ("streams: [{ name: a, upstreams: [https://x.example], profile: default }]", "streams[0].profile",
          "take their ladder from the origin"),
         ("streams: [{ name: a, upstreams: [] }]", "streams[0].upstreams", "at least one peer URL"),
+        ("streams: [{ name: a, source: demo, profile: default, pinned_renditions: [720p] }]",
+         "streams[0].pinned_renditions", "applies to relayed streams"),
+        ("streams: [{ name: a, upstreams: [https://x.example], pinned_renditions: [720p, \"a b\"] }]",
+         "streams[0].pinned_renditions[1]", "not a rendition name"),
+        ("streams: [{ name: a, upstreams: [https://x.example], pinned_renditions: 720p }]",
+         "streams[0].pinned_renditions", "must be a list"),
         ("streams: [{ name: a, upstreams: [ftp://x.example] }]", "streams[0].upstreams[0]", "http:// or https://"),
         ("streams: [{ name: a, source: demo, profile: default, key: x }]", "streams[0].key", "unknown key"),
         ("mesh: { seed_peers: [edge-2] }", "mesh.seed_peers[0]", "must be a URL like"),

@@ -73,7 +73,7 @@ final class MeshNode: Sendable {
         let puller = MeshPuller(
             settings: .init(nodeID: nodeID, stream: stream.name, upstreams: urls, verifier: verifier,
                             authenticator: authenticator, tls: clientTLS, longPollSeconds: longPollSeconds,
-                            pullIdleSeconds: pullIdleSeconds),
+                            pullIdleSeconds: pullIdleSeconds, pinnedRenditions: stream.pinnedRenditions),
             store: store, ledger: ledger, metrics: metrics, logger: logger)
         pullers.withLock { $0[stream.name] = puller }
         puller.start()

@@ -6,7 +6,9 @@ import Synchronization
 /// What this box knows of each downstream peer's link, and which renditions it offers that
 /// peer in the catalog (``PeerRenditionPolicy``). The estimate is what the peer reports of
 /// its pulls from this box (`Mutstream-Peer-Data: mtp=KBPS`, as a player reports CMCD `mtp`):
-/// its puller measures the rate while this box is sending it chunks. Bounded: at most
+/// its puller measures the rate while this box is sending it chunks. A peer may also name
+/// renditions it must carry whatever its link (`pin=live/360p|live/180p`, from its
+/// stream's `pinned_renditions`): those are offered in addition. Bounded: at most
 /// ``capacity`` peers, the least recently heard of forgotten first; metrics carry one
 /// series per remembered peer, removed with it.
 final class MeshPeerLinks: Sendable {
@@ -17,6 +19,10 @@ final class MeshPeerLinks: Sendable {
 
     private struct Peer {
         var throughputBitsPerSecond: Double?
+        /// Stream → the renditions the peer pinned and when it last said so (a pin not
+        /// repeated within the report lifetime lapses: the peer's pullers repeat theirs
+        /// with every catalog read).
+        var pinned: [String: (names: Set<String>, at: Double)] = [:]
         var heardAt: Double
         var offered: [String: Set<String>] = [:]
     }
@@ -43,8 +49,10 @@ final class MeshPeerLinks: Sendable {
     func heard(from peer: String, report: String?) {
         let now = ProcessInfo.processInfo.systemUptime
         let throughput = report.flatMap(Self.measuredThroughputBitsPerSecond)
+        let pinned = report.map(Self.pinnedRenditions) ?? [:]
         let evicted: String? = peers.withLock { peers in
             peers[peer, default: Peer(heardAt: now)].heardAt = now
+            for (stream, names) in pinned { peers[peer]!.pinned[stream] = (names, now) }
             if let throughput { peers[peer]!.throughputBitsPerSecond = throughput }
             guard peers.count > Self.capacity, let oldest = peers.min(by: { $0.value.heardAt < $1.value.heardAt })?.key else { return nil }
             peers[oldest] = nil
@@ -64,8 +72,9 @@ final class MeshPeerLinks: Sendable {
             let fresh = now - state.heardAt < Self.reportLifetimeSeconds
             for index in filtered.streams.indices {
                 let entry = filtered.streams[index]
-                let names = policy.offer(entry.renditions, throughputBitsPerSecond: fresh ? state.throughputBitsPerSecond : nil,
-                                         current: state.offered[entry.stream])
+                let chosen = policy.offer(entry.renditions, throughputBitsPerSecond: fresh ? state.throughputBitsPerSecond : nil,
+                                          current: state.offered[entry.stream])
+                let names = entry.renditions.map(\.name).filter { chosen.contains($0) || pinned(state, entry.stream, now).contains($0) }
                 filtered.streams[index].renditions = entry.renditions.filter { names.contains($0.name) }
                 if state.offered[entry.stream] != Set(names) {
                     state.offered[entry.stream] = Set(names)
@@ -79,6 +88,11 @@ final class MeshPeerLinks: Sendable {
             setChanges.labels(peer).increment()
         }
         return filtered
+    }
+
+    private func pinned(_ peer: Peer, _ stream: String, _ now: Double) -> Set<String> {
+        guard let pin = peer.pinned[stream], now - pin.at < Self.reportLifetimeSeconds else { return [] }
+        return pin.names
     }
 
     /// One remembered downstream peer, for `GET /admin/v1/peers`.
@@ -103,6 +117,26 @@ final class MeshPeerLinks: Sendable {
                         offered: state.offered.mapValues { $0.sorted() })
             }
         }
+    }
+
+    /// The report item naming renditions of `stream` a peer must carry:
+    /// `pin=STREAM/NAME|STREAM/NAME`.
+    static func pinnedItem(stream: String, _ renditions: [String]) -> String {
+        "pin=" + renditions.map { stream + "/" + $0 }.joined(separator: "|")
+    }
+
+    /// The renditions a `Mutstream-Peer-Data` value pins (``pinnedItem(stream:_:)``), by stream.
+    static func pinnedRenditions(_ value: String) -> [String: Set<String>] {
+        var pinned: [String: Set<String>] = [:]
+        for item in value.split(separator: ",") {
+            let pair = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pair.count == 2, pair[0] == "pin" else { continue }
+            for name in pair[1].split(separator: "|") {
+                let parts = name.split(separator: "/", maxSplits: 1)
+                if parts.count == 2 { pinned[String(parts[0]), default: []].insert(String(parts[1])) }
+            }
+        }
+        return pinned
     }
 
     /// The `mtp` (measured throughput, kbit/s) of a `Mutstream-Peer-Data` value, in bit/s.

@@ -28,6 +28,8 @@ final class MeshPuller: Sendable {
         var longPollSeconds: Double
         /// A rendition unread for this long stops being pulled; 0 pulls all always.
         var pullIdleSeconds: Double = 30
+        /// Renditions the upstreams are asked to offer whatever the link measures.
+        var pinnedRenditions: [String] = []
         var scheduler = MeshPuller.liveScheduler
     }
 
@@ -168,13 +170,20 @@ final class MeshPuller: Sendable {
     }
 
     /// What this box measured of what it can pull, for the upstream at `url` to choose the
-    /// renditions it offers (``MeshPeerLinks``); nothing before a measurement. With several
-    /// upstreams that is their sum: each part comes from one of them, so two links each too
-    /// narrow for a rendition together carry it.
+    /// renditions it offers (``MeshPeerLinks``): no measure before one was taken. With
+    /// several upstreams that is their sum: each part comes from one of them, so two links
+    /// each too narrow for a rendition together carry it. The pinned renditions go with it,
+    /// measured or not.
     private func linkReport(_ url: String) -> [(String, String)] {
+        var items: [String] = []
         let (driver, id) = state.withLock { ($0.driver, $0.active[url]) }
-        guard let driver, id != nil, let bytesPerSecond = driver.aggregateThroughputEstimate() else { return [] }
-        return [(MeshPeerLinks.headerName, "mtp=\(Int(bytesPerSecond * 8 / 1000))")]
+        if let driver, id != nil, let bytesPerSecond = driver.aggregateThroughputEstimate() {
+            items.append("mtp=\(Int(bytesPerSecond * 8 / 1000))")
+        }
+        if !settings.pinnedRenditions.isEmpty {
+            items.append(MeshPeerLinks.pinnedItem(stream: settings.stream, settings.pinnedRenditions))
+        }
+        return items.isEmpty ? [] : [(MeshPeerLinks.headerName, items.joined(separator: ","))]
     }
 
     /// Brings the driver's upstreams and the index polls in line with the eligible upstreams
@@ -206,6 +215,13 @@ final class MeshPuller: Sendable {
         // each rendition from the upstreams that offer it.
         for (_, other) in entries.dropFirst() {
             entry.renditions += other.renditions.filter { r in !entry.renditions.contains { $0.name == r.name } }
+        }
+        for missing in settings.pinnedRenditions where !entry.renditions.contains(where: { $0.name == missing }) {
+            let note = "pinned \(missing)"
+            if state.withLock({ $0.loggedExclusions.insert(note).inserted }) {
+                let offered = entry.renditions.map(\.name).joined(separator: ", ")
+                logger.warning("pinned rendition \(missing) of \(settings.stream) is not offered by any upstream (offered: \(offered)); check pinned_renditions")
+            }
         }
         let relayed = entry.relayed(by: settings.nodeID)
         let installed = state.withLock { $0.entry }

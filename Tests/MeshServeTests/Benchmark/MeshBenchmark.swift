@@ -10,7 +10,9 @@ import Testing
 /// - failover: how late the edge gets the parts in flight when one of its two upstreams is
 ///   SIGKILLed or blackholed, against when the surviving upstream had them;
 /// - multi-source: two upstream links each shaped to 0.55× the stream's rate: what share of
-///   the links' sum the edge pulls while it has a backlog, and does it keep up after;
+///   the links' sum the edge pulls while it has a backlog, and does it keep up after. The
+///   edge pins both renditions: left to its measured links, its upstreams would offer it
+///   only what fits them with headroom (180p);
 /// - control traffic: the puller's catalog, index and init bytes against its chunk bytes.
 @Suite("MeshBenchmark", .serialized)
 struct MeshBenchmark {
@@ -97,7 +99,8 @@ struct MeshBenchmark {
         var streamRate = 0.0, linkKbit = 0
         // Before the edge starts: the stream's rate as the right relay pulls it from the
         // origin, then both links into the edge shaped to 0.55x that (together 1.1x).
-        let diamond = try await Diamond(scratch: scratch, profile: "bench", source: LabBox.benchSource, pullIdleSeconds: 0) { lab, _, right, leftToEdge, rightToEdge in
+        let diamond = try await Diamond(scratch: scratch, profile: "bench", source: LabBox.benchSource, pullIdleSeconds: 0,
+                                        edgePins: ["360p", "180p"]) { lab, _, right, leftToEdge, rightToEdge in
             try await Bench.waitForParts(on: right, lab: lab)
             streamRate = try await LabMetrics.chunkRate(of: right.host, lab: lab, seconds: 6).0
             linkKbit = Int(streamRate * 8 * 0.55 / 1000)

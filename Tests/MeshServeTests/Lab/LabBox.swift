@@ -38,13 +38,14 @@ final class LabBox: @unchecked Sendable {
     /// Relay configuration for a stream pulled from `upstreams` (base URLs).
     /// `pullIdleSeconds` 0 pulls every rendition always (the benchmark measures whole streams).
     static func relayConfig(nodeID: String, upstreams: [String], publicKey: String, scratch: Scratch,
-                            pullIdleSeconds: Double? = nil) -> String {
+                            pullIdleSeconds: Double? = nil, pinnedRenditions: [String] = []) -> String {
         """
         node_id: \(nodeID)
         streams:
           - name: live
             upstreams: [\(upstreams.map { "\"\($0)\"" }.joined(separator: ", "))]
             origin_public_key: "\(publicKey)"
+            pinned_renditions: [\(pinnedRenditions.joined(separator: ", "))]
         mesh:
           secret_file: \(scratch.path("mesh.secret"))
         limits: { window_segments: 4, blocking_request_timeout_seconds: 3\(pullIdleSeconds.map { ", idle_pull_seconds: \($0)" } ?? "") }
