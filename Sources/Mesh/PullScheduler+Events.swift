@@ -15,6 +15,7 @@ extension PullScheduler {
     mutating func received(_ count: Int, of chunk: ChunkID, from upstream: UpstreamID, now: Double) {
         guard count > 0, let u = upstreamIndex(upstream) else { return }
         upstreams[u].estimate.bytesReceived += UInt64(count)
+        upstreams[u].lastByteSeconds = now
         guard let (p, a) = attemptIndex(chunk, upstream) else { return }
         if pending[p].attempts[a].firstByteAtSeconds == nil {
             pending[p].attempts[a].firstByteAtSeconds = now

@@ -8,7 +8,7 @@ extension PullScheduler {
         for chunk in pending {
             consider(chunk.indexedAtSeconds + configuration.abandonDurationFactor * chunk.durationSeconds)
             for attempt in chunk.attempts {
-                consider(attempt.lastActivitySeconds + silenceLimitSeconds(attempt, chunk))
+                consider(silenceDeadlineSeconds(attempt, chunk))
             }
             if configuration.isHedgingEnabled, chunk.attempts.count == 1 {
                 consider(hedgeFromSeconds(chunk))
@@ -21,15 +21,33 @@ extension PullScheduler {
     }
 
     /// How long a request may go without bytes: `silenceDurationFactor` chunk durations, and
-    /// at least `silenceRTTFactor` of the upstream's round trips. Before the first byte the
-    /// bound is tighter (`firstByteRTTFactor` round trips, at least `firstByteDurationFactor`
-    /// chunk durations): a link that went dark mid-stream shows as a request never
-    /// answered, and on a short round trip waiting a whole part for it makes the part late.
+    /// at least `silenceRTTFactor` of the upstream's round trips.
     func silenceLimitSeconds(_ attempt: Attempt, _ chunk: PendingChunk) -> Double {
-        let rtt = upstreamIndex(attempt.upstream).map { rttSeconds(of: upstreams[$0]) } ?? configuration.initialRTTSeconds
-        let silence = max(configuration.silenceDurationFactor * chunk.durationSeconds, configuration.silenceRTTFactor * rtt)
-        guard attempt.firstByteAtSeconds == nil else { return silence }
-        return min(silence, max(configuration.firstByteRTTFactor * rtt, configuration.firstByteDurationFactor * chunk.durationSeconds))
+        max(configuration.silenceDurationFactor * chunk.durationSeconds, configuration.silenceRTTFactor * rttSeconds(of: attempt.upstream))
+    }
+
+    /// When a request still waiting for its first byte counts as silent, if sooner than
+    /// the bound above: when its upstream as a whole has sent nothing for
+    /// `firstByteRTTFactor` round trips (at least `firstByteDurationFactor` chunk
+    /// durations). A link that went dark shows as requests never answered, and on a short
+    /// round trip waiting a whole part for them makes the part late; while the upstream
+    /// is sending other chunks, a request queued behind them waits the usual bound.
+    func firstByteDeadlineSeconds(_ attempt: Attempt, _ chunk: PendingChunk) -> Double? {
+        guard attempt.firstByteAtSeconds == nil, let u = upstreamIndex(attempt.upstream) else { return nil }
+        let quiet = max(attempt.lastActivitySeconds, upstreams[u].lastByteSeconds ?? -.infinity)
+        let bound = max(configuration.firstByteRTTFactor * rttSeconds(of: upstreams[u]),
+                        configuration.firstByteDurationFactor * chunk.durationSeconds)
+        return quiet + min(bound, silenceLimitSeconds(attempt, chunk))
+    }
+
+    /// When the request is dropped as silent unless bytes come first.
+    func silenceDeadlineSeconds(_ attempt: Attempt, _ chunk: PendingChunk) -> Double {
+        let body = attempt.lastActivitySeconds + silenceLimitSeconds(attempt, chunk)
+        return firstByteDeadlineSeconds(attempt, chunk).map { min($0, body) } ?? body
+    }
+
+    func rttSeconds(of upstream: UpstreamID) -> Double {
+        upstreamIndex(upstream).map { rttSeconds(of: upstreams[$0]) } ?? configuration.initialRTTSeconds
     }
 
     func hedgeFromSeconds(_ chunk: PendingChunk) -> Double {
@@ -55,7 +73,7 @@ extension PullScheduler {
         while a < pending[p].attempts.count {
             let attempt = pending[p].attempts[a]
             let silence = now - attempt.lastActivitySeconds
-            guard silence >= silenceLimitSeconds(attempt, pending[p]) else {
+            guard now >= silenceDeadlineSeconds(attempt, pending[p]) else {
                 a += 1
                 continue
             }

@@ -11,10 +11,10 @@ public struct PullSchedulerConfiguration: Sendable, Hashable {
     public var silenceDurationFactor = 1.5
     /// …but never before this many of its round trips.
     public var silenceRTTFactor = 2.0
-    /// Before its first byte a request is silent sooner: after this many of the upstream's
-    /// round trips (a request goes out only once some upstream has indexed the chunk, so
-    /// an answer takes a round trip plus the upstreams' skew, which the round trips
-    /// measured include)…
+    /// Before its first byte a request is silent sooner when its upstream sends nothing at
+    /// all: after this many of the upstream's round trips (a request goes out only once
+    /// some upstream has indexed the chunk, so an answer takes a round trip plus the
+    /// upstreams' skew, which the round trips measured include)…
     public var firstByteRTTFactor = 4.0
     /// …but not before this many chunk durations (nor after the silence bound above).
     public var firstByteDurationFactor = 0.25

@@ -54,6 +54,8 @@ struct UpstreamState: Sendable {
     var sampleBytes: Double = 0
     /// When it was last sent a request.
     var lastAssignedSeconds: Double?
+    /// When bytes of any request last came from it.
+    var lastByteSeconds: Double?
 
     init(id: UpstreamID) { self.id = id }
 

@@ -80,6 +80,26 @@ import Testing
         #expect(r.at(0.625, .tick) == [.cancel(second, from: b), .request(second, from: a)])
     }
 
+    @Test func requestQueuedBehindAnotherTransferWaitsTheUsualBound() {
+        var config = PullSchedulerConfiguration()
+        config.isHedgingEnabled = false
+        var r = Replay(config, upstreams: [a])
+        // A busy link: chunk 0 is still arriving when chunk 1 is requested from the same
+        // upstream, whose answer waits behind it. Bytes keep coming, so the link is alive.
+        let c0 = Fixtures.chunk(0), c1 = Fixtures.chunk(1)
+        r.indexed(Fixtures.scheduled(0), at: 0, from: [a])
+        r.at(0.02, .bytesReceived(c0, from: a, countBytes: 10_000))
+        #expect(r.indexed(Fixtures.scheduled(1), at: 0.1, from: [a]) == [.request(c1, from: a)])
+        for t in stride(from: 0.15, through: 0.8, by: 0.05) {
+            #expect(r.at(t, .bytesReceived(c0, from: a, countBytes: 10_000)).isEmpty)
+        }
+        #expect(r.at(0.8, .chunkCompleted(c0, from: a)) == [.store(c0, from: a)])
+        // The bound of 0.75 s from the request holds for c1: then it is silent.
+        #expect(r.at(0.84, .tick).isEmpty)
+        #expect(r.at(0.85, .tick).first == .cancel(c1, from: a))
+        #expect(r.scheduler.estimate(of: a)!.failures == 1)
+    }
+
     @Test func firstByteBoundFollowsALongRoundTrip() {
         var config = PullSchedulerConfiguration()
         config.isHedgingEnabled = false

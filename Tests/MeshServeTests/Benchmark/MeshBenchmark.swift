@@ -9,10 +9,12 @@ import Testing
 /// The stream is ``LabBox/benchSource`` through the `bench` profile (~1.9 Mbit/s, 0.5-s parts).
 /// - failover: how late the edge gets the parts in flight when one of its two upstreams is
 ///   SIGKILLed or blackholed, against when the surviving upstream had them;
-/// - multi-source: two upstream links each shaped to 0.55× the stream's rate: what share of
-///   the links' sum the edge pulls while it has a backlog, and does it keep up after. The
-///   edge pins both renditions: left to its measured links, its upstreams would offer it
-///   only what fits them with headroom (180p);
+/// - multi-source: two upstream links each shaped to 0.55× the stream's rate (together
+///   1.1×): does the edge keep up, and what share of the links' sum it pulls (at most the
+///   stream's 0.91× when it keeps up); then each at 0.45× (together 0.9×, a backlog that
+///   never drains): the share of the links' sum the edge pulls when it always wants more.
+///   The edge pins both renditions: left to its measured links, its upstreams would offer
+///   it only what fits them with headroom (180p);
 /// - control traffic: the puller's catalog, index and init bytes against its chunk bytes.
 @Suite("MeshBenchmark", .serialized)
 struct MeshBenchmark {
@@ -92,18 +94,18 @@ struct MeshBenchmark {
         #expect(!affected.isEmpty && !baseline.isEmpty, "edge: \(edgeReport); right: \(rightReport)")
     }
 
-    @Test("multi-source: two links each below the stream's rate")
-    func multiSource() async throws {
+    @Test("multi-source: two links each below the stream's rate", arguments: [0.55, 0.45])
+    func multiSource(linkShare: Double) async throws {
         let scratch = try Scratch("bench-multi")
         defer { scratch.remove() }
         var streamRate = 0.0, linkKbit = 0
         // Before the edge starts: the stream's rate as the right relay pulls it from the
-        // origin, then both links into the edge shaped to 0.55x that (together 1.1x).
+        // origin, then both links into the edge shaped to `linkShare` of that.
         let diamond = try await Diamond(scratch: scratch, profile: "bench", source: LabBox.benchSource, pullIdleSeconds: 0,
                                         edgePins: ["360p", "180p"]) { lab, _, right, leftToEdge, rightToEdge in
             try await Bench.waitForParts(on: right, lab: lab)
             streamRate = try await LabMetrics.chunkRate(of: right.host, lab: lab, seconds: 6).0
-            linkKbit = Int(streamRate * 8 * 0.55 / 1000)
+            linkKbit = Int(streamRate * 8 * linkShare / 1000)
             for link in [leftToEdge, rightToEdge] { try lab.shape(link, from: link.a, kbitPerSecond: linkKbit, queueMilliseconds: Bench.queueMilliseconds) }
         }
         defer { diamond.stop() }
@@ -121,12 +123,24 @@ struct MeshBenchmark {
         async let edge = lab.perform(in: edgeHost) { Bench.follower.follow(seconds: 24, clockStart: clock) }
         async let right = lab.perform(in: diamond.right.host) { Bench.follower.follow(seconds: 24, clockStart: clock) }
         try await Task.sleep(for: .seconds(2))
+        let links = [(diamond.leftToEdge, diamond.left.host), (diamond.rightToEdge, diamond.right.host)]
+        let shapersBefore = try links.map { try lab.shaperCounters($0.0, from: $0.1) }
+        let steadyStart = Date()
         let (steady, _) = try await LabMetrics.chunkRate(of: edgeHost, lab: lab, seconds: 20)
+        let shapersAfter = try links.map { try lab.shaperCounters($0.0, from: $0.1) }
+        let shaperSeconds = Date().timeIntervalSince(steadyStart)
         let (edgeReport, rightReport) = try await (edge, right)
+        let log = diamond.edge.child.standardError
+        let shaped = zip(shapersBefore, shapersAfter).map { (sent: $1.sentBytes - $0.sentBytes, dropped: $1.dropped - $0.dropped, packets: $1.sentPackets - $0.sentPackets) }
+        print(String(format: "mesh multi-source (each %.2fx): the edge's log: %d silent requests, %d hedges, %d abandoned; the shapers over the 20 s: sent %.2fx and %.2fx their rate (IP bytes), dropped %.0f and %.0f of %.0f and %.0f packets",
+                     linkShare, log.components(separatedBy: "silent for").count - 1,
+                     log.components(separatedBy: "hedged to").count - 1, log.components(separatedBy: "abandoned").count - 1,
+                     shaped[0].sent / (Double(linkKbit) * 125 * shaperSeconds), shaped[1].sent / (Double(linkKbit) * 125 * shaperSeconds),
+                     shaped[0].dropped, shaped[1].dropped, shaped[0].packets, shaped[1].packets))
         let lags = Bench.delays(edgeReport, after: rightReport, keyedByArrival: true)
         let late = lags.filter { $0.upstreamAt > 12 }.map(\.delay).sorted()
-        print(String(format: "mesh multi-source: stream %.0f kbit/s; links 2 x %d kbit/s (each 0.55x); over 20 s the edge pulled %.0f kbit/s = %.2fx the sum of the link rates (goal >= 0.9); in its first 4 s (a backlog) %.0f kbit/s (left %.0f, right %.0f) = %.2fx; lag behind an upstream in the last 12 s: median %.0f ms, p99 %.0f ms (first 12 s: median %.0f ms); missing %d",
-                     streamRate * 8 / 1000, linkKbit, steady * 8 / 1000, steady / sumBytes, catchUp * 8 / 1000, (catchUpPer["left"] ?? 0) * 8 / 1000,
+        print(String(format: "mesh multi-source: stream %.0f kbit/s; links 2 x %d kbit/s (each %.2fx); over 20 s the edge pulled %.0f kbit/s = %.2fx the sum of the link rates (goal >= 0.9); in its first 4 s (a backlog) %.0f kbit/s (left %.0f, right %.0f) = %.2fx; lag behind an upstream in the last 12 s: median %.0f ms, p99 %.0f ms (first 12 s: median %.0f ms); missing %d",
+                     streamRate * 8 / 1000, linkKbit, linkShare, steady * 8 / 1000, steady / sumBytes, catchUp * 8 / 1000, (catchUpPer["left"] ?? 0) * 8 / 1000,
                      (catchUpPer["right"] ?? 0) * 8 / 1000, catchUp / sumBytes,
                      Bench.quantile(late, 0.5) * 1000, Bench.quantile(late, 0.99) * 1000,
                      Bench.quantile(lags.filter { $0.upstreamAt <= 12 }.map(\.delay).sorted(), 0.5) * 1000, edgeReport.missing.count))

@@ -81,6 +81,17 @@ final class NetworkLab: @unchecked Sendable {
                                "rate", "\(kbitPerSecond)kbit", "burst", "\(burstBytes)", "latency", "\(queueMilliseconds)ms"])
     }
 
+    /// Bytes and packets the shaper on `host`'s end of the link has sent and dropped so far.
+    func shaperCounters(_ link: Link, from host: Host) throws -> (sentBytes: Double, sentPackets: Double, dropped: Double) {
+        let text = try Self.run(Self.tc, ["-n", host.namespace, "-s", "qdisc", "show", "dev", link.device(on: host)])
+        // " Sent 123 bytes 45 pkt (dropped 6, overlimits 7 requeues 0)"
+        let words = text.replacingOccurrences(of: ",", with: " ").split(whereSeparator: \.isWhitespace).map(String.init)
+        func after(_ word: String) -> Double { words.firstIndex(of: word).flatMap { Double(words[$0 + 1]) } ?? .nan }
+        let bytes = words.firstIndex(of: "Sent").flatMap { Double(words[$0 + 1]) } ?? .nan
+        let packets = words.firstIndex(of: "bytes").flatMap { Double(words[$0 + 1]) } ?? .nan
+        return (bytes, packets, after("(dropped"))
+    }
+
     /// Takes `host`'s end of the link down (a blackhole: nothing crosses, nobody is told) or up.
     func setLink(_ link: Link, on host: Host, up: Bool) throws {
         try Self.run(Self.ip, ["-n", host.namespace, "link", "set", link.device(on: host), up ? "up" : "down"])
