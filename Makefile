@@ -5,7 +5,10 @@ DEB_BUILD := libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswre
              libavfilter-dev libavdevice-dev libvpx-dev pkg-config
 DEB_TEST  := ffmpeg xxhash prometheus nginx-light iproute2 python3-pip systemd openssl curl ca-certificates
 DEB_BENCH := ffmpeg xxhash valgrind time nginx-light wrk
+# `mutstream` is a light launcher (the chunker; no libav, no Foundation) that execs the
+# `mutstream-media` beside it for every command needing libav: the two always go together.
 BIN := .build/release/mutstream
+MEDIA_BIN := .build/release/mutstream-media
 
 .PHONY: run transcode-demo test bench build install deps-build deps-test deps-bench clean
 
@@ -41,11 +44,13 @@ transcode-demo: build
 	$(BIN) transcode --profile Profiles/default.yaml --input demo --duration 30 --output out/demo
 	@echo "Play it with:  ffplay out/demo/master.m3u8   (or open it in VLC)"
 
-## install: the binary, the shipped profiles, a sample configuration (kept if present), the
-## systemd unit and the mutstream system user. Then: systemctl enable --now mutstream
+## install: both binaries (mutstream and mutstream-media, side by side), the shipped profiles,
+## a sample configuration (kept if present), the systemd unit and the mutstream system user.
+## Then: systemctl enable --now mutstream
 PREFIX ?= /usr/local
 install: build
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/mutstream
+	install -D -m 0755 $(MEDIA_BIN) $(DESTDIR)$(PREFIX)/bin/mutstream-media
 	install -d $(DESTDIR)/etc/mutstream/profiles
 	install -m 0644 Profiles/*.yaml $(DESTDIR)/etc/mutstream/profiles/
 	[ -e $(DESTDIR)/etc/mutstream/mutstream.yaml ] || install -m 0644 Systemd/mutstream.yaml $(DESTDIR)/etc/mutstream/mutstream.yaml

@@ -18,6 +18,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "mutstream", targets: ["mutstream"]),
+        .executable(name: "mutstream-media", targets: ["mutstream-media"]),
         .library(name: "Chunker", targets: ["Chunker"]),
         .library(name: "Adaptation", targets: ["Adaptation"]),
         .library(name: "Profiles", targets: ["Profiles"]),
@@ -81,10 +82,23 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // `mutstream chunk`: the command, its file reader and its output, shared by both executables.
+        .target(
+            name: "ChunkCLI",
+            dependencies: ["Chunker", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // `mutstream`: the light launcher. It runs `chunk` itself and execs `mutstream-media`
+        // for every other command, so it must never depend on LibAV, Foundation or anything
+        // that pulls them in (a test checks its libraries).
         .executableTarget(
             name: "mutstream",
+            dependencies: ["ChunkCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // `mutstream-media`: the whole command tree, with libav.
+        .executableTarget(
+            name: "mutstream-media",
             dependencies: [
-                "Pipeline", "Profiles", "LibAV", "Chunker", "Adaptation", "Edge",
+                "Pipeline", "Profiles", "LibAV", "Chunker", "ChunkCLI", "Adaptation", "Edge",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -20,8 +20,10 @@ final class ChildProcess {
         var description: String { bySignal ? "killed by signal \(status)" : "exit \(status)" }
     }
 
-    /// Starts `executable` with `arguments`; stdout and stderr go to files in `logDirectory`.
-    init(_ executable: URL, _ arguments: [String], label: String, logDirectory: URL) throws {
+    /// Starts `executable` with `arguments` and this process's environment plus `environment`;
+    /// stdout and stderr go to files in `logDirectory`.
+    init(_ executable: URL, _ arguments: [String], label: String, logDirectory: URL,
+         environment: [String: String] = [:]) throws {
         self.label = label
         let stem = "\(label)-\(UUID().uuidString.prefix(6))"
         outputURL = logDirectory.appendingPathComponent("\(stem).out")
@@ -30,6 +32,9 @@ final class ChildProcess {
         _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
         process.standardError = try FileHandle(forWritingTo: errorURL)

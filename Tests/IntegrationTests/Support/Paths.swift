@@ -16,8 +16,8 @@ enum Paths {
         let path = configured ?? repositoryRoot.appendingPathComponent(".build/debug/mutstream").path
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw SetupError("""
-                no mutstream binary at \(path): run `swift build --product mutstream` in \(repositoryRoot.path) \
-                first, or point MUTSTREAM_BINARY at one
+                no mutstream binary at \(path): run `swift build` in \(repositoryRoot.path) first (it builds \
+                mutstream and the mutstream-media beside it), or point MUTSTREAM_BINARY at one
                 """)
         }
         return URL(fileURLWithPath: path)

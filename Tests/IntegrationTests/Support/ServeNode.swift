@@ -90,11 +90,12 @@ final class ServeNode {
 
     /// Writes `config` to `node.yaml` in `workspace`, starts `serve` and waits for its
     /// `mutstream serving on port N` line (and that N is the configured port).
-    static func start(_ config: NodeConfigFile, in workspace: Workspace, timeoutSeconds: Double = 20) async throws -> ServeNode {
+    static func start(_ config: NodeConfigFile, in workspace: Workspace, environment: [String: String] = [:],
+                      timeoutSeconds: Double = 20) async throws -> ServeNode {
         let url = workspace.file("node.yaml")
         try config.write(to: url)
         let child = try ChildProcess(try Paths.mutstream(), ["serve", "--config", url.path], label: "mutstream-serve",
-                                     logDirectory: workspace.url)
+                                     logDirectory: workspace.url, environment: environment)
         let node = ServeNode(child: child, port: config.port, configURL: url)
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while true {

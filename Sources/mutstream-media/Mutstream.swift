@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChunkCLI
 
 /// The `mutstream` command: a thin root over the subcommands, one file each.
 @main
