@@ -28,7 +28,23 @@ struct MeshHTTPClientTLSTests {
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            Thread.sleep(forTimeInterval: 0.5)
+            // Listening when a TCP connect succeeds (a fixed sleep lost the race under load);
+            // s_server drops the probe and accepts the next connection.
+            let deadline = Date().addingTimeInterval(10)
+            while !Self.accepts(port: port), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        }
+
+        private static func accepts(port: Int) -> Bool {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard fd >= 0 else { return false }
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            return withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            }
         }
 
         func stop() {
