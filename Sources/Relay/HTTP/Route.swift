@@ -30,19 +30,20 @@ enum Route {
     /// Works on UTF-8 bytes: `Substring`'s `Character` operations (grapheme breaking) cost
     /// more than the rest of answering a part request.
     static func parse(_ uri: String) -> (route: Route, query: Substring?) {
-        let bytes = uri.utf8
-        let offset = bytes.withContiguousStorageIfAvailable { $0.firstIndex(of: UInt8(ascii: "?")) } ?? bytes.firstIndex(of: UInt8(ascii: "?"))
-            .map { bytes.distance(from: bytes.startIndex, to: $0) }
-        guard let offset else { return (Self.parsePath(uri[...]), nil) }
-        let mark = bytes.index(bytes.startIndex, offsetBy: offset)
-        return (Self.parsePath(uri[..<mark]), uri[bytes.index(after: mark)...])
+        // The URI's own bytes, not the path's: `Substring.UTF8View` has no specialized
+        // contiguous access, and going through it was most of the cost of routing a part.
+        if let parsed = uri.utf8.withContiguousStorageIfAvailable({ Self.parse(uri, bytes: $0) }) { return parsed }
+        var contiguous = uri  // a bridged string: not on Linux, but cheap to cover
+        contiguous.makeContiguousUTF8()
+        return contiguous.utf8.withContiguousStorageIfAvailable { Self.parse(contiguous, bytes: $0) } ?? (.notFound, nil)
     }
 
-    private static func parsePath(_ path: Substring) -> Route {
-        if let route = path.utf8.withContiguousStorageIfAvailable({ Self.parsePath(path, bytes: $0) }) { return route }
-        var contiguous = String(path)  // a bridged string: not on Linux, but cheap to cover
-        contiguous.makeContiguousUTF8()
-        return contiguous.utf8.withContiguousStorageIfAvailable { Self.parsePath(contiguous[...], bytes: $0) } ?? .notFound
+    private static func parse(_ uri: String, bytes: UnsafeBufferPointer<UInt8>) -> (route: Route, query: Substring?) {
+        guard let mark = bytes.firstIndex(of: UInt8(ascii: "?")) else { return (Self.parsePath(uri[...], bytes: bytes), nil) }
+        let utf8 = uri.utf8
+        let markIndex = utf8.index(utf8.startIndex, offsetBy: mark)
+        let path = UnsafeBufferPointer(rebasing: bytes[..<mark])
+        return (Self.parsePath(uri[..<markIndex], bytes: path), uri[utf8.index(after: markIndex)...])
     }
 
     /// Scans the path's bytes directly: the same checks through `String.UTF8View` (generic

@@ -8,13 +8,13 @@ extension ChunkStore {
     /// index poll).
     public func noteRead(stream: some StringProtocol, rendition: some StringProtocol) {
         self.lock.withLock { _ in
-            self.streams[String(stream)]?.rendition(rendition)?.lastReadNanoseconds = DispatchTime.now().uptimeNanoseconds
+            self.streams[stream.storeKey]?.rendition(rendition)?.lastReadNanoseconds = DispatchTime.now().uptimeNanoseconds
         }
     }
 
     /// When the rendition was last read (uptime nanoseconds; 0 if never), nil if unknown.
     public func lastRead(stream: some StringProtocol, rendition: some StringProtocol) -> UInt64? {
-        self.lock.withLock { _ in self.streams[String(stream)]?.rendition(rendition)?.lastReadNanoseconds }
+        self.lock.withLock { _ in self.streams[stream.storeKey]?.rendition(rendition)?.lastReadNanoseconds }
     }
 
     /// Forgets a rendition's segments (its init section stays): a relay that stopped pulling
@@ -22,7 +22,7 @@ extension ChunkStore {
     /// `EXT-X-DISCONTINUITY` for players that kept the old playlist.
     public func clearWindow(stream: some StringProtocol, rendition: some StringProtocol) {
         self.lock.withLock { _ in
-            guard let streamState = self.streams[String(stream)], let state = streamState.rendition(rendition) else { return }
+            guard let streamState = self.streams[stream.storeKey], let state = streamState.rendition(rendition) else { return }
             state.clearWindow()
             streamState.invalidatePlaylists()
         }

@@ -17,7 +17,7 @@ extension ChunkStore {
     /// The master playlist of a stream, cached until the stream changes; nil if unknown.
     public func masterPlaylist(stream: some StringProtocol) -> ByteBuffer? {
         self.lock.withLock { _ in
-            guard let state = self.streams[String(stream)] else { return nil }
+            guard let state = self.streams[stream.storeKey] else { return nil }
             if let cached = state.cachedMasterPlaylist { return cached }
             let rendered = ByteBuffer(string: MasterPlaylist.render(state.descriptor))
             state.cachedMasterPlaylist = rendered
@@ -29,7 +29,7 @@ extension ChunkStore {
     /// every request until the next; nil if unknown or before its first part.
     public func mediaPlaylist(stream: some StringProtocol, rendition: some StringProtocol) -> ByteBuffer? {
         self.lock.withLock { _ in
-            guard let streamState = self.streams[String(stream)], let state = streamState.rendition(rendition),
+            guard let streamState = self.streams[stream.storeKey], let state = streamState.rendition(rendition),
                   !state.segments.isEmpty
             else { return nil }
             if let cached = state.cachedPlaylist { return cached }
@@ -44,21 +44,21 @@ extension ChunkStore {
     /// A rendition's init section, if set.
     public func initSection(stream: some StringProtocol, rendition: some StringProtocol) -> ByteBuffer? {
         self.lock.withLock { _ in
-            self.streams[String(stream)]?.rendition(rendition)?.initSection
+            self.streams[stream.storeKey]?.rendition(rendition)?.initSection
         }
     }
 
     /// One part's bytes, if in the window (the stored buffer itself, not a copy).
     public func part(stream: some StringProtocol, rendition: some StringProtocol, position: PartPosition) -> ByteBuffer? {
         self.lock.withLock { _ in
-            self.streams[String(stream)]?.rendition(rendition)?.part(position)?.payload
+            self.streams[stream.storeKey]?.rendition(rendition)?.part(position)?.payload
         }
     }
 
     /// One part, if in the window: payload, sealed file and all (shared, not copied).
     func storedPart(stream: some StringProtocol, rendition: some StringProtocol, position: PartPosition) -> ChunkPart? {
         self.lock.withLock { _ in
-            self.streams[String(stream)]?.rendition(rendition)?.part(position)
+            self.streams[stream.storeKey]?.rendition(rendition)?.part(position)
         }
     }
 
@@ -66,7 +66,7 @@ extension ChunkStore {
     /// storage (no copy). Its bytes are the parts' payloads concatenated.
     public func segmentParts(stream: some StringProtocol, rendition: some StringProtocol, mediaSequence: Int) -> [ChunkPart]? {
         self.lock.withLock { _ -> [ChunkPart]? in
-            guard let state = self.streams[String(stream)]?.rendition(rendition),
+            guard let state = self.streams[stream.storeKey]?.rendition(rendition),
                   let index = state.segmentIndex(mediaSequence), state.segments[index].isComplete
             else { return nil }
             return state.segments[index].parts
@@ -75,7 +75,7 @@ extension ChunkStore {
 
     /// The newest part of a rendition, nil before the first.
     public func lastPosition(stream: some StringProtocol, rendition: some StringProtocol) -> PartPosition? {
-        self.lock.withLock { _ in self.streams[String(stream)]?.rendition(rendition)?.lastPosition }
+        self.lock.withLock { _ in self.streams[stream.storeKey]?.rendition(rendition)?.lastPosition }
     }
 
     /// Decides a media playlist request (RFC 8216bis §6.2.5.2). `maxWaitSeconds` caps the
@@ -85,7 +85,7 @@ extension ChunkStore {
         maxWaitSeconds: Double
     ) -> PlaylistRequestDecision {
         self.lock.withLock { _ -> PlaylistRequestDecision in
-            guard let streamState = self.streams[String(stream)], let state = streamState.rendition(rendition) else {
+            guard let streamState = self.streams[stream.storeKey], let state = streamState.rendition(rendition) else {
                 return .notFound
             }
             state.lastReadNanoseconds = DispatchTime.now().uptimeNanoseconds
@@ -116,7 +116,7 @@ extension ChunkStore {
     /// target durations, capped by `maxWaitSeconds`.
     public func mediaWaitSeconds(stream: some StringProtocol, rendition: some StringProtocol, maxWaitSeconds: Double) -> Double {
         self.lock.withLock { _ in
-            guard let streamState = self.streams[String(stream)], let state = streamState.rendition(rendition) else { return 0 }
+            guard let streamState = self.streams[stream.storeKey], let state = streamState.rendition(rendition) else { return 0 }
             return min(maxWaitSeconds, 3 * Double(MediaPlaylist.targetDurationSeconds(stream: streamState.descriptor, rendition: state)))
         }
     }
