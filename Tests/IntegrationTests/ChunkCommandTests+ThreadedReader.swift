@@ -4,11 +4,11 @@ import Testing
 /// `mutstream chunk` on regular files big enough for its reader thread (8 MiB and up), against
 /// the same bytes through a FIFO, which is always read on one thread: the tables, the exit
 /// status and the error must be the same whatever the file's size is in pieces (256 KiB).
-@Suite("mutstream chunk: the threaded file reader against the single-threaded one", .serialized)
-struct ChunkReadAheadTests {
+/// Part of the ChunkCommandTests suite, so that filtering on it runs these too.
+extension ChunkCommandTests {
     static let pieceBytes = 256 << 10
 
-    @Test("a TS file of ~24 MiB, one cut to a whole number of pieces, one a piece plus some bytes")
+    @Test("threaded reader = single-threaded: ~24 MiB TS files, whole packets, whole pieces, a piece and a half more")
     func threadedMatchesSingleThreaded() async throws {
         let workspace = try Workspace("chunk-readahead")
         defer { workspace.remove() }
@@ -50,7 +50,7 @@ struct ChunkReadAheadTests {
         let fifo = file.path + ".fifo"
         #expect(mkfifo(fifo, 0o600) == 0)
         let writer = try ChildProcess(URL(fileURLWithPath: "/bin/sh"), ["-c", "cat \"$0\" > \"$1\"", file.path, fifo],
-                                      label: "cat-fifo", logDirectory: workspace.url)
+                                      label: "cat-fifo-\(file.lastPathComponent)", logDirectory: workspace.url)
         defer { writer.killIfRunning() }
         return try await CompletedRun.run(try Paths.mutstream(), ["chunk", fifo], label: "fifo-\(file.lastPathComponent)", in: workspace)
     }
