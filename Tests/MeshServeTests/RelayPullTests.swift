@@ -27,21 +27,36 @@ struct RelayPullTests {
             + LabBox.relayConfig(nodeID: nodeID, upstreams: upstreams, publicKey: publicKey, scratch: scratch, pullIdleSeconds: pullIdleSeconds)
     }
 
+    /// An origin serving the tiny demo ladder and a relay pulling from it, on loopback ports,
+    /// with the origin's public key and the mesh credential of their secret.
+    static func originAndRelay(in scratch: Scratch, pullIdleSeconds: Double? = nil) async throws
+        -> (origin: ServeProcess, relay: ServeProcess, publicKey: String, auth: MeshAuthenticator)
+    {
+        try scratch.writeTinyProfile()
+        let (publicKey, auth) = try await keys(in: scratch)
+        let originPort = try FreePort.tcp()
+        let origin = try await ServeProcess(config: originConfig(port: originPort, scratch: scratch), port: originPort,
+                                            label: "origin", in: scratch)
+        do {
+            let relayPort = try FreePort.tcp()
+            let relay = try await ServeProcess(
+                config: relayConfig(port: relayPort, upstreams: [origin.base], publicKey: publicKey, scratch: scratch,
+                                    pullIdleSeconds: pullIdleSeconds),
+                port: relayPort, label: "relay", in: scratch)
+            return (origin, relay, publicKey, auth)
+        } catch {
+            origin.kill()
+            throw error
+        }
+    }
+
     @Test("the relay plays end to end with ffmpeg; unauthenticated mesh requests get 401")
     func originToRelay() async throws {
         let scratch = try Scratch("relay")
         defer { scratch.remove() }
-        try scratch.writeTinyProfile()
-        let (publicKey, auth) = try await Self.keys(in: scratch)
-        let originPort = try FreePort.tcp()
-        let origin = try await ServeProcess(config: Self.originConfig(port: originPort, scratch: scratch), port: originPort,
-                                            label: "origin", in: scratch)
-        defer { origin.kill() }
-        let relayPort = try FreePort.tcp()
-        let relay = try await ServeProcess(
-            config: Self.relayConfig(port: relayPort, upstreams: [origin.base], publicKey: publicKey, scratch: scratch),
-            port: relayPort, label: "relay", in: scratch)
-        defer { relay.kill() }
+        let (origin, relay, publicKey, auth) = try await Self.originAndRelay(in: scratch)
+        defer { origin.kill(); relay.kill() }
+        let originPort = origin.port, relayPort = relay.port
 
         // 401 without a credential, and with a forged one.
         #expect(try TestHTTP.get(originPort, "/mesh/v1/catalog").status == 401)
@@ -97,17 +112,9 @@ struct RelayPullTests {
     func demandDriven() async throws {
         let scratch = try Scratch("demand")
         defer { scratch.remove() }
-        try scratch.writeTinyProfile()
-        let (publicKey, _) = try await Self.keys(in: scratch)
-        let originPort = try FreePort.tcp()
-        let origin = try await ServeProcess(config: Self.originConfig(port: originPort, scratch: scratch), port: originPort,
-                                            label: "origin", in: scratch)
-        defer { origin.kill() }
-        let relayPort = try FreePort.tcp()
-        let relay = try await ServeProcess(
-            config: Self.relayConfig(port: relayPort, upstreams: [origin.base], publicKey: publicKey, scratch: scratch, pullIdleSeconds: 2),
-            port: relayPort, label: "relay", in: scratch)
-        defer { relay.kill() }
+        let (origin, relay, _, _) = try await Self.originAndRelay(in: scratch, pullIdleSeconds: 2)
+        defer { origin.kill(); relay.kill() }
+        let relayPort = relay.port
         func published(_ rendition: String) throws -> Double {
             let text = String(decoding: try TestHTTP.get(relayPort, "/metrics").body, as: UTF8.self)
             let series = "mutstream_store_parts_published_total{stream=\"live\",rendition=\"\(rendition)\"} "
