@@ -37,7 +37,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
-        // The only C in the project: libav* found through pkg-config.
+        // libav* headers and libraries, found through pkg-config.
         .systemLibrary(
             name: "CFFmpeg",
             pkgConfig: "libavformat",
@@ -46,6 +46,8 @@ let package = Package(
                 "libswresample-dev", "libavfilter-dev", "libavdevice-dev", "libvpx-dev",
             ])]
         ),
+        // epoll, eventfd and sendfile declarations for the part fast path (headers only).
+        .systemLibrary(name: "CLinuxEvents"),
         .target(name: "LibAV", dependencies: ["CFFmpeg"]),
         .target(name: "Chunker", swiftSettings: hotPathSettings),
         .target(name: "Profiles", dependencies: [.product(name: "Yams", package: "Yams")]),
@@ -62,7 +64,7 @@ let package = Package(
         .target(
             name: "Relay",
             dependencies: [
-                "Chunker", "Adaptation",
+                "Chunker", "Adaptation", "CLinuxEvents",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

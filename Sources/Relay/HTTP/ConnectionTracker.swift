@@ -1,13 +1,17 @@
 import NIOCore
 import Synchronization
 
-/// Counts open connections against the limit and keeps them for graceful shutdown.
+/// Counts open connections against the limit and keeps NIO's for graceful shutdown (the
+/// part loops close their own: ``PartLoop``, which are only counted here).
 final class ConnectionTracker: Sendable {
     let maxConnections: Int
 
     private struct State {
         var channels: [ObjectIdentifier: any Channel] = [:]
+        var fastConnections = 0
         var drained: [EventLoopPromise<Void>] = []
+
+        var count: Int { self.channels.count + self.fastConnections }
     }
 
     private let state = Mutex(State())
@@ -16,37 +20,56 @@ final class ConnectionTracker: Sendable {
         self.maxConnections = maxConnections
     }
 
-    var count: Int { self.state.withLock { $0.channels.count } }
+    var count: Int { self.state.withLock { $0.count } }
 
-    /// Admits a new connection if under the limit; it leaves the count when it closes.
-    func admit(_ channel: any Channel) -> Bool {
+    /// Admits a new NIO connection if under the limit (or always, for one a part loop handed
+    /// over: it was counted already); it leaves the count when it closes.
+    func admit(_ channel: any Channel, evenOverLimit: Bool = false) -> Bool {
         let key = ObjectIdentifier(channel)
         let admitted = self.state.withLock { state in
-            guard state.channels.count < self.maxConnections else { return false }
+            guard evenOverLimit || state.count < self.maxConnections else { return false }
             state.channels[key] = channel
             return true
         }
         guard admitted else { return false }
         channel.closeFuture.whenComplete { _ in
-            let drained: [EventLoopPromise<Void>] = self.state.withLock { state in
-                state.channels.removeValue(forKey: key)
-                guard state.channels.isEmpty else { return [] }
-                defer { state.drained = [] }
-                return state.drained
-            }
-            for promise in drained { promise.succeed() }
+            self.leave { $0.channels.removeValue(forKey: key) }
         }
         return true
     }
 
-    /// Asks every connection to close once its in-flight request is answered.
+    /// Admits a connection to a part loop if under the limit.
+    func admitFast() -> Bool {
+        self.state.withLock { state in
+            guard state.count < self.maxConnections else { return false }
+            state.fastConnections += 1
+            return true
+        }
+    }
+
+    /// A part loop's connection closed or went to NIO.
+    func releaseFast() {
+        self.leave { $0.fastConnections -= 1 }
+    }
+
+    private func leave(_ change: (inout State) -> Void) {
+        let drained: [EventLoopPromise<Void>] = self.state.withLock { state in
+            change(&state)
+            guard state.count == 0 else { return [] }
+            defer { state.drained = [] }
+            return state.drained
+        }
+        for promise in drained { promise.succeed() }
+    }
+
+    /// Asks every NIO connection to close once its in-flight request is answered.
     func quiesceAll() {
         for channel in self.state.withLock({ Array($0.channels.values) }) {
             channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         }
     }
 
-    /// Closes every connection now.
+    /// Closes every NIO connection now.
     func closeAll() {
         for channel in self.state.withLock({ Array($0.channels.values) }) {
             channel.close(promise: nil)
@@ -57,7 +80,7 @@ final class ConnectionTracker: Sendable {
     func drained(on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
         let promise = eventLoop.makePromise(of: Void.self)
         let isEmpty = self.state.withLock { state in
-            if state.channels.isEmpty { return true }
+            if state.count == 0 { return true }
             state.drained.append(promise)
             return false
         }

@@ -79,9 +79,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     var lastReadNanoseconds: UInt64 = 0
     var idleCheck: Scheduled<Void>?
 
-    init(server: ServerContext) {
+    /// Bytes a part loop read from the connection and did not answer, handled as if just
+    /// read once the channel is active.
+    var unanswered: ByteBuffer?
+
+    init(server: ServerContext, isEncrypted: Bool, unanswered: ByteBuffer? = nil) {
         self.server = server
-        self.isEncrypted = server.tlsContext.withLock { $0 != nil }
+        self.isEncrypted = isEncrypted
+        self.unanswered = unanswered
     }
 
     // MARK: Inbound
@@ -196,6 +201,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     func channelActive(context: ChannelHandlerContext) {
         self.startIdleTimer(context: context)
         context.fireChannelActive()
+        if let unanswered = self.unanswered.take(), unanswered.readableBytes > 0 {
+            self.channelRead(context: context, data: NIOAny(unanswered))
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -33,6 +33,8 @@ final class HTTPMetrics: Sendable {
     private let latency: [Histogram]
     let connectionsAccepted: Counter
     let connectionsRejected: Counter
+    /// Part responses the part loops sent (the rest of the `part` route went through NIO).
+    let partLoopResponses: Counter
     /// Response bytes handed to NIO and not yet written to a socket, over all connections.
     let bufferedResponseBytes = Atomic<Int>(0)
 
@@ -59,6 +61,10 @@ final class HTTPMetrics: Sendable {
         ).labels()
         self.connectionsRejected = registry.counter(
             "mutstream_http_connections_rejected_total", help: "TCP connections refused because maxConnections were open."
+        ).labels()
+        self.partLoopResponses = registry.counter(
+            "mutstream_http_part_loop_responses_total",
+            help: "Part responses sent by the part loops (epoll and sendfile), without SwiftNIO; included in the requests total."
         ).labels()
     }
 

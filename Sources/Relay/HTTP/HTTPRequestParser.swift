@@ -68,8 +68,8 @@ enum HTTPRequestParser {
         return HTTPMethod(rawValue: String(buffer: bytes))
     }
 
-    /// What a scan of a complete head found (offsets from the buffer's reader index).
-    private struct Scan {
+    /// What a scan of a complete head found (offsets from the start of the scanned bytes).
+    struct Scan {
         var method: Range<Int>
         var target: Range<Int>
         var version: HTTPVersion
@@ -81,8 +81,9 @@ enum HTTPRequestParser {
         var connectionKeepAlive = false
     }
 
-    /// nil when the head is not complete yet.
-    private static func scan(_ bytes: UnsafeRawBufferPointer) throws(RequestParseError) -> Scan? {
+    /// Validates the head at the front of `bytes` and finds its parts; nil when the head is
+    /// not complete yet. ``PartLoop`` scans its own read buffer with it.
+    static func scan(_ bytes: UnsafeRawBufferPointer) throws(RequestParseError) -> Scan? {
         let limit = min(bytes.count, Self.maxHeadBytes)
         var position = 0
         // RFC 9112 §2.2: ignore empty lines before the request line.

@@ -6,8 +6,9 @@ import NIOSSL
 import Synchronization
 
 /// The delivery HTTP server: LL-HLS for players, `/metrics`, `/healthz`, `/readyz` and the
-/// admin hook, on one listener (SwiftNIO with the server's own HTTP/1.1 codec: keep-alive,
-/// pipelining).
+/// admin hook, on one listener. Keep-alive requests for stored parts are answered by the
+/// part loops (``PartLoop``: epoll and `sendfile`); a connection that asks for anything else
+/// moves to SwiftNIO with the server's own HTTP/1.1 codec (keep-alive, pipelining).
 ///
 /// ```swift
 /// let server = HTTPServer(configuration: config, store: store, metrics: registry, logger: logger)
@@ -22,7 +23,7 @@ public final class HTTPServer: Sendable {
     private enum Lifecycle {
         case idle
         case starting
-        case running(any Channel)
+        case running([PartLoop])
         case stopping
         case stopped
     }
@@ -109,44 +110,74 @@ public final class HTTPServer: Sendable {
             state = .starting
         }
         let configuration = self.context.configuration
-        let context = self.context
-        let tracker = self.tracker
-        let bootstrap = ServerBootstrap(group: self.group)
-            .serverChannelOption(.backlog, value: configuration.backlog)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(
-                .writeBufferWaterMark,
-                value: .init(low: configuration.writeBufferLowWaterMarkBytes, high: configuration.writeBufferHighWaterMarkBytes)
-            )
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    // TLS first, so that even the 503 of a refused connection is encrypted.
-                    if let tls = context.tlsContext.withLock({ $0 }) {
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
-                    }
-                    guard tracker.admit(channel) else {
-                        context.metrics.connectionsRejected.increment()
-                        try channel.pipeline.syncOperations.addHandler(RejectConnectionHandler())
-                        return
-                    }
-                    context.metrics.connectionsAccepted.increment()
-                    // No HTTP codec or idle handlers: HTTPConnectionHandler parses and writes
-                    // HTTP/1.x and keeps the idle timeout itself (see HTTPRequestParser for why).
-                    try channel.pipeline.syncOperations.addHandler(HTTPConnectionHandler(server: context))
-                }
-            }
-        let channel: any Channel
+        let loops: [PartLoop]
+        let listener: ListeningSocket
         do {
-            channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
+            listener = try ListeningSocket(host: configuration.host, port: configuration.port, backlog: configuration.backlog)
+            let handOff = self.handOffToNIO()
+            let count = configuration.eventLoopThreads > 0 ? configuration.eventLoopThreads : System.coreCount
+            loops = try (0..<count).map { _ in try PartLoop(server: self.context, tracker: self.tracker, handOff: handOff) }
+            loops[0].accept(on: listener, dealingTo: loops)
+            do {
+                for loop in loops { try loop.start() }
+            } catch {
+                for loop in loops { loop.post(.exit) }
+                throw error
+            }
         } catch {
             self.lifecycle.withLock { $0 = .idle }
             throw error
         }
-        self.lifecycle.withLock { $0 = .running(channel) }
-        let port = channel.localAddress?.port ?? configuration.port
-        self.context.logger.info("HTTP server listening", metadata: ["host": "\(configuration.host)", "port": "\(port)"])
-        return port
+        self.lifecycle.withLock { $0 = .running(loops) }
+        self.context.logger.info("HTTP server listening", metadata: ["host": "\(configuration.host)", "port": "\(listener.port)"])
+        return listener.port
+    }
+
+    /// How a part loop gives a connection to NIO: as a channel on the server's event loop
+    /// group, with the one handler every NIO connection has (and TLS or the refusal over the
+    /// connection limit for one the loop never served).
+    private func handOffToNIO() -> PartLoop.HandOff {
+        let configuration = self.context.configuration
+        let context = self.context
+        let tracker = self.tracker
+        let group = self.group
+        return { descriptor, unanswered in
+            ClientBootstrap(group: group)
+                .channelOption(
+                    .writeBufferWaterMark,
+                    value: .init(low: configuration.writeBufferLowWaterMarkBytes, high: configuration.writeBufferHighWaterMarkBytes)
+                )
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        if let unanswered {
+                            // Counted already, by the part loop: plain HTTP, picking up where it stopped.
+                            _ = tracker.admit(channel, evenOverLimit: true)
+                            try channel.pipeline.syncOperations.addHandler(
+                                HTTPConnectionHandler(server: context, isEncrypted: false, unanswered: unanswered)
+                            )
+                            return
+                        }
+                        // TLS first, so that even the 503 of a refused connection is encrypted.
+                        let tls = context.tlsContext.withLock { $0 }
+                        if let tls {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                        }
+                        guard tracker.admit(channel) else {
+                            context.metrics.connectionsRejected.increment()
+                            try channel.pipeline.syncOperations.addHandler(RejectConnectionHandler())
+                            return
+                        }
+                        context.metrics.connectionsAccepted.increment()
+                        // No HTTP codec or idle handlers: HTTPConnectionHandler parses and writes
+                        // HTTP/1.x and keeps the idle timeout itself (see HTTPRequestParser for why).
+                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionHandler(server: context, isEncrypted: tls != nil))
+                    }
+                }
+                .withConnectedSocket(descriptor)
+                .whenFailure { error in
+                    context.logger.warning("could not hand a connection to NIO", metadata: ["error": "\(error)"])
+                }
+        }
     }
 
     /// Starts if not started, then returns once the server has shut down (after
@@ -162,11 +193,11 @@ public final class HTTPServer: Sendable {
     /// Starts a graceful shutdown without waiting: stop accepting, let every connection
     /// finish its in-flight request, close idle ones, force-close after the grace period.
     public func beginShutdown() {
-        let serverChannel: (any Channel)? = self.lifecycle.withLock { state in
+        let loops: [PartLoop]? = self.lifecycle.withLock { state in
             switch state {
-            case .running(let channel):
+            case .running(let loops):
                 state = .stopping
-                return channel
+                return loops
             case .idle, .starting:
                 state = .stopped
                 self.stopped.succeed()
@@ -175,18 +206,23 @@ public final class HTTPServer: Sendable {
                 return nil
             }
         }
-        guard let serverChannel else { return }
+        guard let loops else { return }
         let tracker = self.tracker
-        let loop = serverChannel.eventLoop
+        let loop = self.group.next()
         let grace = TimeAmount.nanoseconds(Int64(self.context.configuration.shutdownGraceSeconds * 1e9))
-        serverChannel.close().whenComplete { _ in
-            tracker.quiesceAll()
-            let forceClose = loop.scheduleTask(in: grace) { tracker.closeAll() }
-            tracker.drained(on: loop).whenComplete { _ in
-                forceClose.cancel()
-                self.lifecycle.withLock { $0 = .stopped }
-                self.stopped.succeed()
-            }
+        // The acceptor handles its inbox in order: no connection is dealt out after this.
+        loops[0].post(.stopAccepting)
+        for partLoop in loops { partLoop.post(.quiesce) }
+        tracker.quiesceAll()
+        let forceClose = loop.scheduleTask(in: grace) {
+            tracker.closeAll()
+            for partLoop in loops { partLoop.post(.closeAll) }
+        }
+        tracker.drained(on: loop).whenComplete { _ in
+            forceClose.cancel()
+            for partLoop in loops { partLoop.post(.exit) }
+            self.lifecycle.withLock { $0 = .stopped }
+            self.stopped.succeed()
         }
     }
 
