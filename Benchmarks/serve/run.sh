@@ -104,7 +104,8 @@ LUA
 cpu_ticks() {
     local total=0 pid
     for pid in "$1" $(pgrep -P "$1"); do
-        total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+        # A process can exit between pgrep and the read: it then adds nothing.
+        total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
     done
     echo "$total"
 }
