@@ -232,14 +232,8 @@ struct HTTPServerTests {
             $0.writeBufferLowWaterMarkBytes = 16 * 1024
         }
         try await withRunningServer(store: store, configure: configure) { running in
-            let client = try RawHTTPClient(port: running.port, timeoutSeconds: 10, receiveBufferBytes: 64 * 1024)
             let requests = 40
-            try client.send(String(repeating: "GET /live/main/720p/seg0.m4s HTTP/1.1\r\nhost: x\r\n\r\n", count: requests))
-            var peak = 0
-            for _ in 0..<20 {
-                try await Task.sleep(for: .milliseconds(25))
-                peak = max(peak, running.server.bufferedResponseBytes)
-            }
+            let (client, peak) = try await running.pipelineWithoutReading("/live/main/720p/seg0.m4s", count: requests)
             // Without backpressure this would be requests × segment (80 MiB).
             #expect(peak > 0)
             // At most one response beyond the high-water mark, counted per part written.

@@ -104,6 +104,20 @@ struct RunningServer {
     func close() async {
         await self.server.shutdown()
     }
+
+    /// A client with a small receive buffer sends `count` pipelined GETs of `path` and reads
+    /// nothing; returns it (to read the responses later) and the most response bytes the
+    /// server held buffered over the next half second.
+    func pipelineWithoutReading(_ path: String, count: Int) async throws -> (client: RawHTTPClient, peakBufferedBytes: Int) {
+        let client = try RawHTTPClient(port: self.port, timeoutSeconds: 10, receiveBufferBytes: 64 * 1024)
+        try client.send(String(repeating: "GET \(path) HTTP/1.1\r\nhost: x\r\n\r\n", count: count))
+        var peak = 0
+        for _ in 0..<20 {
+            try await Task.sleep(for: .milliseconds(25))
+            peak = max(peak, self.server.bufferedResponseBytes)
+        }
+        return (client, peak)
+    }
 }
 
 /// Runs `body` against a started server and shuts the server down afterwards, whether the
