@@ -22,12 +22,17 @@ final class ConnectionTracker: Sendable {
 
     var count: Int { self.state.withLock { $0.count } }
 
-    /// Admits a new NIO connection if under the limit (or always, for one a part loop handed
-    /// over: it was counted already); it leaves the count when it closes.
-    func admit(_ channel: any Channel, evenOverLimit: Bool = false) -> Bool {
+    /// Admits a new NIO connection if under the limit, or one a part loop handed over (always:
+    /// it moves from the loops' count, so the count never dips in between); it leaves the
+    /// count when it closes.
+    func admit(_ channel: any Channel, fromPartLoop: Bool = false) -> Bool {
         let key = ObjectIdentifier(channel)
         let admitted = self.state.withLock { state in
-            guard evenOverLimit || state.count < self.maxConnections else { return false }
+            if fromPartLoop {
+                state.fastConnections -= 1
+            } else if state.count >= self.maxConnections {
+                return false
+            }
             state.channels[key] = channel
             return true
         }
@@ -47,7 +52,7 @@ final class ConnectionTracker: Sendable {
         }
     }
 
-    /// A part loop's connection closed or went to NIO.
+    /// A part loop's connection closed (or could not be handed to NIO).
     func releaseFast() {
         self.leave { $0.fastConnections -= 1 }
     }

@@ -142,6 +142,7 @@ public final class HTTPServer: Sendable {
         let tracker = self.tracker
         let group = self.group
         return { descriptor, unanswered in
+            let takenOver = Atomic<Bool>(false)
             ClientBootstrap(group: group)
                 .channelOption(
                     .writeBufferWaterMark,
@@ -150,8 +151,9 @@ public final class HTTPServer: Sendable {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         if let unanswered {
-                            // Counted already, by the part loop: plain HTTP, picking up where it stopped.
-                            _ = tracker.admit(channel, evenOverLimit: true)
+                            // From a part loop: plain HTTP, picking up where the loop stopped.
+                            takenOver.store(true, ordering: .relaxed)
+                            _ = tracker.admit(channel, fromPartLoop: true)
                             try channel.pipeline.syncOperations.addHandler(
                                 HTTPConnectionHandler(server: context, isEncrypted: false, unanswered: unanswered)
                             )
@@ -176,6 +178,7 @@ public final class HTTPServer: Sendable {
                 .withConnectedSocket(descriptor)
                 .whenFailure { error in
                     context.logger.warning("could not hand a connection to NIO", metadata: ["error": "\(error)"])
+                    if unanswered != nil, !takenOver.load(ordering: .relaxed) { tracker.releaseFast() }
                 }
         }
     }

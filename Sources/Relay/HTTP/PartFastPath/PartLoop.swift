@@ -378,7 +378,7 @@ final class PartLoop: @unchecked Sendable {
     private func giveToNIO(_ connection: PartConnection) {
         self.control(EPOLL_CTL_DEL, connection.descriptor, 0)
         self.forget(connection)
-        self.tracker.releaseFast()
+        // NIO takes over the connection's place in the tracker's count.
         self.handOff(connection.descriptor, ByteBuffer(bytes: connection.unanswered))
     }
 
