@@ -143,14 +143,7 @@ enum TestHTTP {
         defer { close(fd) }
         var timeout = timeval(tv_sec: Int(timeoutSeconds), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr(host)
-        address.sin_port = UInt16(port).bigEndian
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        guard connected else { throw TestFailure("connect to \(host):\(port) failed") }
+        guard connectIPv4(fd, host: host, port: port) else { throw TestFailure("connect to \(host):\(port) failed") }
         var head = "GET \(target) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n"
         if let authorization { head += "Authorization: \(authorization)\r\n" }
         head += "\r\n"
@@ -171,5 +164,16 @@ enum TestHTTP {
 
     static func credential(_ secret: MeshAuthenticator, _ target: String) -> String {
         secret.headerValue(nodeID: "tester", method: "GET", target: target, unixTimeSeconds: Int64(Date().timeIntervalSince1970))
+    }
+}
+
+/// Connects a TCP socket to an IPv4 address (blocking); false if the connect fails.
+func connectIPv4(_ fd: Int32, host: String, port: Int) -> Bool {
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr(host)
+    address.sin_port = UInt16(port).bigEndian
+    return withUnsafePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
     }
 }
